@@ -1,0 +1,108 @@
+# corridor: GNU make. `make` builds ./corridor and build/rel/libcorridor.a.
+# `make check` builds the ASan+UBSan variant in build/san and runs every test
+# (unit + database) inside a throw-away pg_virtualenv cluster.
+PKGS       := libpq gsl jansson libcrypto
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+CFLAGS     ?= -O2 -g
+BUILD      ?= build/rel
+DATA_DIR   ?= ../shared/data
+export DATA_DIR
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+override COR_CFLAGS := -std=c17 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
+	-Wall -Wextra -Werror -Iinclude $(PKG_CFLAGS) \
+	-DCOR_SHARE_DIR='"$(PREFIX)/share/corridor"'
+COR_LIBS   := $(PKG_LIBS) -lcsv -lhpdf -lm
+COR_LDFLAGS :=
+
+ifeq ($(SAN),1)
+COR_CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+COR_LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC  := $(sort $(wildcard etl/*.c analysis/*.c reports/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+DBT_SRC  := $(sort $(wildcard tests/db/test_*.c))
+TSUP_SRC := $(sort $(wildcard tests/support/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TSUP_OBJ := $(TSUP_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+DBT_BIN  := $(DBT_SRC:tests/db/%.c=$(BUILD)/tests/db/%)
+LIBA     := $(BUILD)/libcorridor.a
+BIN      := $(BUILD)/corridor
+HDRS     := $(wildcard include/corridor/*.h)
+
+.PHONY: all check installcheck all-tests demo bench install uninstall \
+	clean deps valgrind
+.DEFAULT_GOAL := all
+
+all: corridor
+
+corridor: $(BIN)
+	@if [ "$(BUILD)" = build/rel ]; then cp $(BIN) corridor; fi
+
+$(BUILD)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(COR_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIBA)
+	$(CC) $(COR_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBA) $(COR_LIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBA) $(TSUP_OBJ) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(COR_CFLAGS) -Itests $(CFLAGS) $(COR_LDFLAGS) \
+		$(LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBA) $(COR_LIBS) -lcmocka
+
+$(BUILD)/tests/db/%: tests/db/%.c $(LIBA) $(TSUP_OBJ) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(COR_CFLAGS) -Itests $(CFLAGS) $(COR_LDFLAGS) \
+		$(LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBA) $(COR_LIBS) -lcmocka
+
+all-tests: $(BIN) $(UNIT_BIN) $(DBT_BIN)
+
+deps:
+	@scripts/deps.sh
+
+# Unit tests need no server; database tests use whatever server the PG*
+# variables name. tests/run-all prints the closing "N passed, N failed".
+installcheck: all-tests
+	@BUILD=$(BUILD) scripts/run-tests.sh
+
+check: deps
+	$(MAKE) BUILD=build/san SAN=1 CFLAGS="-O1 -g" all-tests
+	pg_virtualenv $(MAKE) BUILD=build/san SAN=1 CFLAGS="-O1 -g" installcheck
+
+valgrind: all-tests
+	@BUILD=$(BUILD) VALGRIND=1 scripts/run-tests.sh unit
+
+demo: deps
+	@scripts/demo.sh
+
+bench: deps all
+	@scripts/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/corridor/sql \
+		$(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 corridor $(DESTDIR)$(PREFIX)/bin/corridor
+	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/corridor/sql/
+	install -m 644 docs/corridor.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/corridor \
+		$(DESTDIR)$(PREFIX)/share/man/man1/corridor.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/corridor
+
+clean:
+	rm -rf build corridor
