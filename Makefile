@@ -1,7 +1,7 @@
 # corridor: GNU make. `make` builds ./corridor and build/rel/libcorridor.a.
 # `make check` builds the ASan+UBSan variant in build/san and runs every test
 # (unit + database) inside a throw-away pg_virtualenv cluster.
-PKGS       := libpq gsl jansson libcrypto
+PKGS       := libpq gsl jansson libcrypto freetype2
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 CFLAGS     ?= -O2 -g
@@ -71,17 +71,29 @@ $(BUILD)/tests/db/%: tests/db/%.c $(LIBA) $(TSUP_OBJ) $(HDRS)
 
 all-tests: $(BIN) $(UNIT_BIN) $(DBT_BIN)
 
+# Test helpers appear only in pattern rules: keep make from deleting them as
+# intermediate files (and rebuilding them every time).
+.SECONDARY: $(TSUP_OBJ)
+
 deps:
 	@scripts/deps.sh
 
 # Unit tests need no server; database tests use whatever server the PG*
-# variables name. tests/run-all prints the closing "N passed, N failed".
+# variables name. scripts/run-tests.sh prints the closing
+# "N passed, N failed[, N skipped]".
 installcheck: all-tests
 	@BUILD=$(BUILD) scripts/run-tests.sh
 
+# pg_virtualenv -t: a private temporary cluster directory even as root
+# (without it, root gets the shared cluster name 15/regress, so two checks at
+# once collide). Its own chatter ("Dropping cluster ...") goes to /dev/null
+# so the runner's "N passed, N failed" stays the last line; the tests' output
+# reaches the terminal through fd 3. COR_REQUIRE_DB=1: no server = failure.
 check: deps
 	$(MAKE) BUILD=build/san SAN=1 CFLAGS="-O1 -g" all-tests
-	pg_virtualenv $(MAKE) BUILD=build/san SAN=1 CFLAGS="-O1 -g" installcheck
+	COR_REQUIRE_DB=1 pg_virtualenv -t sh -c '$(MAKE) --no-print-directory \
+		BUILD=build/san SAN=1 CFLAGS="-O1 -g" installcheck >&3 2>&1' \
+		3>&1 >/dev/null
 
 valgrind: all-tests
 	@BUILD=$(BUILD) VALGRIND=1 scripts/run-tests.sh unit

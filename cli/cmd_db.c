@@ -1,13 +1,297 @@
-/* cli/cmd_db.c: `corridor db` (not yet implemented). */
+/* cli/cmd_db.c: `corridor db init | status`: schema migrations. */
+#include <dirent.h>
+#include <getopt.h>
+#include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
+#include "corridor/db.h"
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+	        "usage: corridor db init [--sql-dir DIR]\n"
+	        "       corridor db status [--sql-dir DIR]\n\n"
+	        "init    applies every sql/NNN_*.sql migration not yet recorded in\n"
+	        "        corridor_migration, in file-name order, each in its own\n"
+	        "        transaction; a second run changes nothing and says so.\n"
+	        "        Concurrent runs serialise on an advisory lock.\n"
+	        "status  lists applied migrations with their dates and SHA-256,\n"
+	        "        and the files still pending.\n\n"
+	        "  --sql-dir DIR  migration files (default: $COR_SQL_DIR, else\n"
+	        "                 the installed share directory, else ./sql)\n\n"
+	        "Exit: 0 ok, 1 an applied file has changed, 3 database unavailable,\n"
+	        "4 database error (the failing migration is rolled back), 5 file\n"
+	        "error.\n");
+}
+
+static void init_usage(FILE *fp)
+{
+	fprintf(fp,
+	        "usage: corridor db init [--sql-dir DIR]\n\n"
+	        "Applies pending schema migrations (sql/NNN_*.sql) in order, each\n"
+	        "in one transaction, recording version, SHA-256 and time in\n"
+	        "corridor_migration. Running it again applies nothing and prints\n"
+	        "\"schema up to date\". A recorded file whose content changed is\n"
+	        "an error (exit 1).\n\n"
+	        "  --sql-dir DIR  migration files (default: $COR_SQL_DIR, else\n"
+	        "                 the installed share directory, else ./sql)\n");
+}
+
+static void status_usage(FILE *fp)
+{
+	fprintf(fp,
+	        "usage: corridor db status [--sql-dir DIR]\n\n"
+	        "Lists the migrations recorded in corridor_migration (version,\n"
+	        "time applied, SHA-256 prefix) and the files in DIR not yet\n"
+	        "applied (pending) or changed since they were applied.\n"
+	        "Exit 0, or 1 if an applied file has changed.\n\n"
+	        "  --sql-dir DIR  migration files (default: $COR_SQL_DIR, else\n"
+	        "                 the installed share directory, else ./sql)\n");
+}
+
+/* Parses [--sql-dir DIR] [-h]; returns -1 to go on, else an exit code. */
+static int parse(int argc, char **argv, const char **dir,
+                 void (*help)(FILE *))
+{
+	static const struct option opts[] = {
+		{ "sql-dir", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;   /* full reset of glibc getopt state */
+	while ((c = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			*dir = optarg;
+			break;
+		case 'h':
+			help(stdout);
+			return COR_EXIT_OK;
+		default:
+			help(stderr);
+			return COR_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "corridor: db %s: unexpected argument '%s'\n",
+		        argv[0], argv[optind]);
+		return COR_EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* Number of rows in corridor_migration, or -1 (err set). */
+static long count_applied(PGconn *conn, cor_err *err)
+{
+	PGresult *res = cor_db_query(conn,
+	                             "SELECT count(*) FROM corridor_migration",
+	                             0, NULL, PGRES_TUPLES_OK, err);
+	long n;
+
+	if (res == NULL)
+		return -1;
+	n = atol(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return n;
+}
+
+static int db_init(int argc, char **argv, cor_ctx *ctx)
+{
+	const char *dir = cor_db_sql_dir();
+	cor_err err;
+	int applied = 0, rc;
+	long total;
+
+	rc = parse(argc, argv, &dir, init_usage);
+	if (rc >= 0)
+		return rc;
+	cor_err_clear(&err);
+	rc = cor_db_migrate(ctx->conn, dir, &applied, &err);
+	if (rc != COR_OK) {
+		if (applied > 0)
+			fprintf(stderr, "corridor: db init: %d migration%s "
+			        "applied before the error\n", applied,
+			        applied == 1 ? "" : "s");
+		return cor_cli_fail("db init", &err);
+	}
+	total = count_applied(ctx->conn, &err);
+	if (total < 0)
+		return cor_cli_fail("db init", &err);
+	if (ctx->verbosity == 0)
+		return COR_EXIT_OK;
+	if (applied == 0)
+		printf("schema up to date (%ld migration%s applied earlier)\n",
+		       total, total == 1 ? "" : "s");
+	else
+		printf("applied %d migration%s from %s; schema up to date "
+		       "(%ld in total)\n", applied, applied == 1 ? "" : "s",
+		       dir, total);
+	return COR_EXIT_OK;
+}
+
+static int is_migration(const struct dirent *e)
+{
+	const char *s = e->d_name;
+	size_t n = strlen(s);
+
+	return n >= 9 && strcmp(s + n - 4, ".sql") == 0 &&
+	       s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' &&
+	       s[2] >= '0' && s[2] <= '9' && strchr(s, '_') != NULL;
+}
+
+/* Hex SHA-256 of a file's bytes; 0 or -1. */
+static int file_sha256(const char *path, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *md_ctx = EVP_MD_CTX_new();
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+	int rc = -1;
+
+	if (md_ctx == NULL || fp == NULL ||
+	    EVP_DigestInit_ex(md_ctx, EVP_sha256(), NULL) != 1)
+		goto out;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		if (EVP_DigestUpdate(md_ctx, buf, n) != 1)
+			goto out;
+	if (ferror(fp) || EVP_DigestFinal_ex(md_ctx, md, &mdlen) != 1)
+		goto out;
+	for (unsigned i = 0; i < mdlen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[64] = '\0';
+	rc = 0;
+out:
+	if (fp != NULL)
+		fclose(fp);
+	EVP_MD_CTX_free(md_ctx);
+	return rc;
+}
+
+static int db_status(int argc, char **argv, cor_ctx *ctx)
+{
+	const char *dir = cor_db_sql_dir();
+	struct dirent **files = NULL;
+	PGresult *res = NULL;
+	cor_err err;
+	int nfiles = 0, rc, npending = 0, nchanged = 0;
+	int have_table;
+
+	rc = parse(argc, argv, &dir, status_usage);
+	if (rc >= 0)
+		return rc;
+	cor_err_clear(&err);
+	res = cor_db_query(ctx->conn,
+	                   "SELECT to_regclass('corridor_migration') IS NOT NULL",
+	                   0, NULL, PGRES_TUPLES_OK, &err);
+	if (res == NULL)
+		return cor_cli_fail("db status", &err);
+	have_table = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	res = NULL;
+	if (have_table) {
+		res = cor_db_query(ctx->conn,
+		                   "SELECT version, to_char(applied_at, "
+		                   "'YYYY-MM-DD HH24:MI:SS TZ'), sha256 "
+		                   "FROM corridor_migration ORDER BY version",
+		                   0, NULL, PGRES_TUPLES_OK, &err);
+		if (res == NULL)
+			return cor_cli_fail("db status", &err);
+	}
+	nfiles = scandir(dir, &files, is_migration, alphasort);
+	if (nfiles < 0) {
+		cor_err_at(&err, COR_EIO, dir, 0, NULL,
+		           "cannot read migration directory");
+		rc = cor_cli_fail("db status", &err);
+		goto out;
+	}
+	if (res == NULL || PQntuples(res) == 0)
+		printf("no migrations applied (run: corridor db init)\n");
+	else
+		printf("%-28s %-24s %s\n", "applied", "at", "sha256");
+	for (int i = 0; res != NULL && i < PQntuples(res); i++) {
+		const char *v = PQgetvalue(res, i, 0);
+		const char *note = "";
+		char path[4096], hex[65];
+		int found = 0;
+
+		for (int j = 0; j < nfiles; j++) {
+			size_t len = strlen(files[j]->d_name) - 4;
+
+			if (strlen(v) != len ||
+			    strncmp(files[j]->d_name, v, len) != 0)
+				continue;
+			found = 1;
+			snprintf(path, sizeof(path), "%s/%s", dir,
+			         files[j]->d_name);
+			if (file_sha256(path, hex) != 0)
+				note = "  (file unreadable)";
+			else if (strcmp(hex, PQgetvalue(res, i, 2)) != 0) {
+				note = "  CHANGED since applied";
+				nchanged++;
+			}
+		}
+		if (!found)
+			note = "  (no file in migration directory)";
+		printf("%-28s %-24s %.12s%s\n", v, PQgetvalue(res, i, 1),
+		       PQgetvalue(res, i, 2), note);
+	}
+	for (int j = 0; j < nfiles; j++) {
+		const char *f = files[j]->d_name;
+		size_t len = strlen(f) - 4;
+		int applied = 0;
+
+		for (int i = 0; res != NULL && i < PQntuples(res); i++) {
+			const char *v = PQgetvalue(res, i, 0);
+
+			if (strlen(v) == len && strncmp(f, v, len) == 0)
+				applied = 1;
+		}
+		if (!applied) {
+			printf("pending: %.*s\n", (int)len, f);
+			npending++;
+		}
+	}
+	if (npending == 0 && nchanged == 0)
+		printf("schema up to date (%d migration%s)\n",
+		       res ? PQntuples(res) : 0,
+		       res && PQntuples(res) == 1 ? "" : "s");
+	else if (npending > 0)
+		printf("%d pending migration%s (run: corridor db init)\n",
+		       npending, npending == 1 ? "" : "s");
+	rc = nchanged > 0 ? COR_EXIT_DATA : COR_EXIT_OK;
+	if (nchanged > 0)
+		fprintf(stderr, "corridor: db status: %d applied migration "
+		        "file%s changed since applied\n", nchanged,
+		        nchanged == 1 ? "" : "s");
+out:
+	for (int j = 0; j < nfiles; j++)
+		free(files[j]);
+	free(files);
+	PQclear(res);
+	return rc;
+}
 
 int cmd_db(int argc, char **argv, cor_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
-	(void)ctx;
-	fprintf(stderr, "corridor: db: not implemented yet\n");
-	return COR_EXIT_INTERNAL;
+	if (argc < 2) {
+		usage(stderr);
+		return COR_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return COR_EXIT_OK;
+	}
+	if (strcmp(argv[1], "init") == 0)
+		return db_init(argc - 1, argv + 1, ctx);
+	if (strcmp(argv[1], "status") == 0)
+		return db_status(argc - 1, argv + 1, ctx);
+	fprintf(stderr, "corridor: db: unknown action '%s' (init, status)\n",
+	        argv[1]);
+	return COR_EXIT_USAGE;
 }

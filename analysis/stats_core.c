@@ -1,0 +1,1296 @@
+/* analysis/stats_core.c: result tables, disclosure control (primary,
+ * complementary, derived suppression), request parsing, periods, and the
+ * text/CSV/JSON writers of corridor/stats.h. */
+#include "corridor/stats.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[COR_STATS_NKINDS] = {
+	"overview", "trend", "od", "segments", "nodes", "routes", "profile",
+	"counties", "incidents", "stocks", "brief",
+};
+
+void cor_stats_req_init(cor_stats_req *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->kind = COR_STATS_OVERVIEW;
+	req->by = COR_BY_QUARTER;
+	req->k = COR_STATS_K_DEFAULT;
+	req->buffer_km = COR_STATS_BUFFER_KM;
+	req->top = COR_STATS_TOP_DEFAULT;
+}
+
+const char *cor_stats_kind_name(cor_stats_kind kind)
+{
+	if ((int)kind < 0 || kind >= COR_STATS_NKINDS)
+		return "?";
+	return kind_names[kind];
+}
+
+int cor_stats_kind_parse(const char *s, cor_stats_kind *out, cor_err *err)
+{
+	for (int i = 0; i < COR_STATS_NKINDS; i++) {
+		if (s != NULL && strcmp(s, kind_names[i]) == 0) {
+			*out = (cor_stats_kind)i;
+			return 0;
+		}
+	}
+	return cor_err_set(err, COR_EINVAL,
+	                   "unknown kind '%s' (overview, trend, od, segments, "
+	                   "nodes, routes, profile, counties, incidents, "
+	                   "stocks, brief)", s != NULL ? s : "");
+}
+
+const char *cor_stats_by_name(cor_stats_by by)
+{
+	switch (by) {
+	case COR_BY_MONTH:
+		return "month";
+	case COR_BY_YEAR:
+		return "year";
+	default:
+		return "quarter";
+	}
+}
+
+int cor_stats_by_parse(const char *s, cor_stats_by *out, cor_err *err)
+{
+	if (s != NULL && strcmp(s, "month") == 0)
+		*out = COR_BY_MONTH;
+	else if (s != NULL && strcmp(s, "quarter") == 0)
+		*out = COR_BY_QUARTER;
+	else if (s != NULL && strcmp(s, "year") == 0)
+		*out = COR_BY_YEAR;
+	else
+		return cor_err_set(err, COR_EINVAL,
+		                   "--by '%s': expected month, quarter or year",
+		                   s != NULL ? s : "");
+	return 0;
+}
+
+static int leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int mdays(int y, int m)
+{
+	static const int d[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	                           30, 31 };
+	return m == 2 && leap(y) ? 29 : d[m - 1];
+}
+
+/* Parses exactly `len` digits at s. */
+static int digits(const char *s, int len, int *v)
+{
+	int x = 0;
+
+	for (int i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		x = x * 10 + (s[i] - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+int cor_stats_parse_bound(const char *s, int end, char out[11],
+                          cor_err *err)
+{
+	int y, m = 0, d = 0, q;
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n >= 4 && digits(s, 4, &y) == 0 && y >= 1900 && y <= 2999) {
+		if (n == 4) {
+			m = end ? 12 : 1;
+		} else if (n == 6 && (s[4] == 'Q' || s[4] == 'q') &&
+		           s[5] >= '1' && s[5] <= '4') {
+			q = s[5] - '0';
+			m = end ? 3 * q : 3 * q - 2;
+		} else if (n == 7 && s[4] == '-' && digits(s + 5, 2, &m) == 0 &&
+		           m >= 1 && m <= 12) {
+			/* month */
+		} else if (n == 10 && s[4] == '-' && s[7] == '-' &&
+		           digits(s + 5, 2, &m) == 0 &&
+		           digits(s + 8, 2, &d) == 0 && m >= 1 && m <= 12 &&
+		           d >= 1 && d <= mdays(y, m)) {
+			/* full date */
+		} else {
+			m = 0;
+		}
+	} else {
+		y = 0;
+	}
+	if (m == 0)
+		return cor_err_set(err, COR_EINVAL,
+		                   "bad period '%s': expected 2019Q4, 2019-11, "
+		                   "2019 or an ISO date 2019-11-05",
+		                   s != NULL ? s : "");
+	if (d == 0)
+		d = end ? mdays(y, m) : 1;
+	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	return 0;
+}
+
+static int parse_date(const char *date, int *y, int *m, int *d)
+{
+	if (date == NULL || strlen(date) < 10 || date[4] != '-' ||
+	    date[7] != '-' || digits(date, 4, y) != 0 ||
+	    digits(date + 5, 2, m) != 0 || digits(date + 8, 2, d) != 0 ||
+	    *m < 1 || *m > 12 || *d < 1 || *d > mdays(*y, *m))
+		return -1;
+	return 0;
+}
+
+int cor_stats_period_label(const char *date, cor_stats_by by, char *out,
+                           size_t n)
+{
+	int y, m, d;
+
+	if (parse_date(date, &y, &m, &d) != 0 || n < 8)
+		return COR_EINVAL;
+	if (by == COR_BY_YEAR)
+		snprintf(out, n, "%04d", y);
+	else if (by == COR_BY_MONTH)
+		snprintf(out, n, "%04d-%02d", y, m);
+	else
+		snprintf(out, n, "%04dQ%d", y, (m - 1) / 3 + 1);
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil). */
+static long days_civil(int y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* ISO weekday 1 = Monday .. 7 = Sunday (1970-01-01 was a Thursday). */
+static int iso_wday(long days)
+{
+	long w = (days + 3) % 7;
+
+	if (w < 0)
+		w += 7;
+	return (int)w + 1;
+}
+
+int cor_stats_iso_week(const char *date, char *out, size_t n)
+{
+	int y, m, d, wy, wk;
+	long day, thu, jan1;
+
+	if (parse_date(date, &y, &m, &d) != 0 || n < 9)
+		return COR_EINVAL;
+	day = days_civil(y, m, d);
+	/* The ISO week belongs to the year of its Thursday. */
+	thu = day - iso_wday(day) + 4;
+	wy = y;
+	if (thu < days_civil(y, 1, 1))
+		wy = y - 1;
+	else if (thu >= days_civil(y + 1, 1, 1))
+		wy = y + 1;
+	jan1 = days_civil(wy, 1, 1);
+	wk = (int)((thu - jan1) / 7) + 1;
+	snprintf(out, n, "%04d-W%02d", wy, wk);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Builder                                                              */
+/* ------------------------------------------------------------------ */
+
+cor_stats_result *cor_stats_result_new(cor_stats_kind kind, int k)
+{
+	cor_stats_result *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->kind = kind;
+	r->k = k;
+	cor_stats_req_init(&r->req);
+	r->req.kind = kind;
+	r->req.k = k;
+	return r;
+}
+
+static void free_table(cor_stats_table *t)
+{
+	for (int i = 0; i < t->nrow; i++) {
+		for (int j = 0; j < t->ncol; j++) {
+			free(t->rows[i].cells[j].code);
+			free(t->rows[i].cells[j].name);
+		}
+		free(t->rows[i].cells);
+	}
+	free(t->rows);
+	free(t->cols);
+	free(t->name);
+	free(t->title);
+}
+
+void cor_stats_result_free(cor_stats_result *r)
+{
+	if (r == NULL)
+		return;
+	for (int i = 0; i < r->ntable; i++)
+		free_table(&r->tables[i]);
+	free(r->tables);
+	for (int i = 0; i < r->ncons; i++)
+		free(r->cons[i].mem);
+	free(r->cons);
+	for (int i = 0; i < r->nwarn; i++)
+		free(r->warnings[i]);
+	free(r->warnings);
+	for (size_t i = 0; i < sizeof(r->own) / sizeof(r->own[0]); i++)
+		free(r->own[i]);
+	free(r->batches);
+	cor_stats_trend_free(&r->trend);
+	free(r);
+}
+
+int cor_stats_table_add(cor_stats_result *r, const char *name,
+                        const char *title, const cor_stats_col *cols,
+                        int ncol)
+{
+	cor_stats_table *t;
+
+	if (r->ntable == r->tcap) {
+		int nc = r->tcap ? 2 * r->tcap : 8;
+		cor_stats_table *nt = realloc(r->tables, (size_t)nc * sizeof(*nt));
+		if (nt == NULL)
+			return COR_ENOMEM;
+		r->tables = nt;
+		r->tcap = nc;
+	}
+	t = &r->tables[r->ntable];
+	memset(t, 0, sizeof(*t));
+	t->name = strdup(name);
+	t->title = strdup(title != NULL ? title : name);
+	t->cols = malloc((size_t)ncol * sizeof(*cols));
+	if (t->name == NULL || t->title == NULL || t->cols == NULL) {
+		free(t->name);
+		free(t->title);
+		free(t->cols);
+		return COR_ENOMEM;
+	}
+	memcpy(t->cols, cols, (size_t)ncol * sizeof(*cols));
+	t->ncol = ncol;
+	return r->ntable++;
+}
+
+int cor_stats_row_add(cor_stats_result *r, int ti, int margin)
+{
+	cor_stats_table *t;
+	cor_stats_row *row;
+
+	if (ti < 0 || ti >= r->ntable)
+		return COR_EINVAL;
+	t = &r->tables[ti];
+	if (t->nrow == t->cap) {
+		int nc = t->cap ? 2 * t->cap : 16;
+		cor_stats_row *nr = realloc(t->rows, (size_t)nc * sizeof(*nr));
+		if (nr == NULL)
+			return COR_ENOMEM;
+		t->rows = nr;
+		t->cap = nc;
+	}
+	row = &t->rows[t->nrow];
+	row->cells = calloc((size_t)t->ncol, sizeof(*row->cells));
+	if (row->cells == NULL)
+		return COR_ENOMEM;
+	row->margin = margin;
+	return t->nrow++;
+}
+
+cor_stats_cell *cor_stats_cell_at(cor_stats_result *r, int ti, int row,
+                                  int col)
+{
+	cor_stats_table *t;
+
+	if (r == NULL || ti < 0 || ti >= r->ntable)
+		return NULL;
+	t = &r->tables[ti];
+	if (row < 0 || row >= t->nrow || col < 0 || col >= t->ncol)
+		return NULL;
+	return &t->rows[row].cells[col];
+}
+
+static cor_stats_cell *cell_ref(cor_stats_result *r, cor_stats_ref a)
+{
+	return cor_stats_cell_at(r, a.table, a.row, a.col);
+}
+
+const cor_stats_table *cor_stats_table_find(const cor_stats_result *r,
+                                            const char *name)
+{
+	for (int i = 0; r != NULL && i < r->ntable; i++)
+		if (strcmp(r->tables[i].name, name) == 0)
+			return &r->tables[i];
+	return NULL;
+}
+
+int cor_stats_col_find(const cor_stats_table *t, const char *key)
+{
+	for (int j = 0; t != NULL && j < t->ncol; j++)
+		if (strcmp(t->cols[j].key, key) == 0)
+			return j;
+	return -1;
+}
+
+const cor_stats_cell *cor_stats_cell_get(const cor_stats_table *t, int row,
+                                         int col)
+{
+	if (t == NULL || row < 0 || row >= t->nrow || col < 0 ||
+	    col >= t->ncol)
+		return NULL;
+	return &t->rows[row].cells[col];
+}
+
+static int dup_or_null(const char *s, char **out)
+{
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	*out = strdup(s);
+	return *out == NULL ? COR_ENOMEM : 0;
+}
+
+int cor_stats_set_code(cor_stats_result *r, int ti, int row, int col,
+                       const char *code, const char *name)
+{
+	cor_stats_cell *c = cor_stats_cell_at(r, ti, row, col);
+
+	if (c == NULL)
+		return COR_EINVAL;
+	free(c->code);
+	free(c->name);
+	if (dup_or_null(code, &c->code) != 0 ||
+	    dup_or_null(name, &c->name) != 0)
+		return COR_ENOMEM;
+	return 0;
+}
+
+int cor_stats_set_text(cor_stats_result *r, int ti, int row, int col,
+                       const char *text)
+{
+	return cor_stats_set_code(r, ti, row, col, text, NULL);
+}
+
+int cor_stats_set_count(cor_stats_result *r, int ti, int row, int col,
+                        long long n)
+{
+	cor_stats_cell *c = cor_stats_cell_at(r, ti, row, col);
+
+	if (c == NULL || n < 0)
+		return COR_EINVAL;
+	c->status = COR_CELL_OK;
+	c->n = n;
+	return 0;
+}
+
+int cor_stats_set_na(cor_stats_result *r, int ti, int row, int col,
+                     const char *reason)
+{
+	cor_stats_cell *c = cor_stats_cell_at(r, ti, row, col);
+
+	if (c == NULL)
+		return COR_EINVAL;
+	c->status = COR_CELL_NA;
+	c->reason = reason;
+	return 0;
+}
+
+/* Static copies of the reasons the math functions report. */
+static const char *static_reason(const char *msg)
+{
+	static const char *const known[] = {
+		"zero denominator", "no events in either period",
+		"reference count is zero", "no observations", NULL,
+	};
+	for (int i = 0; known[i] != NULL; i++)
+		if (strstr(msg, known[i]) != NULL)
+			return known[i];
+	return "not computable";
+}
+
+int cor_stats_set_share(cor_stats_result *r, int ti, int row, int col,
+                        long long x, long long d, cor_stats_ref dep)
+{
+	cor_stats_cell *c = cor_stats_cell_at(r, ti, row, col);
+	cor_err e;
+	int rc;
+
+	if (c == NULL)
+		return COR_EINVAL;
+	c->n = x;
+	c->d = d;
+	c->ndep = 0;
+	if (dep.table >= 0)
+		c->dep[c->ndep++] = dep;
+	cor_err_clear(&e);
+	rc = cor_stats_wilson(x, d, 0.95, &c->v, &c->lo, &c->hi, &e);
+	if (rc != 0) {
+		c->status = COR_CELL_NA;
+		c->reason = static_reason(e.msg);
+		return rc == COR_EDEGENERATE ? 0 : rc;
+	}
+	c->status = COR_CELL_OK;
+	c->has_ci = 1;
+	return 0;
+}
+
+int cor_stats_set_rr(cor_stats_result *r, int ti, int row, int col,
+                     long long a, long long b, cor_stats_ref da,
+                     cor_stats_ref db)
+{
+	cor_stats_cell *c = cor_stats_cell_at(r, ti, row, col);
+	cor_err e;
+	int rc;
+
+	if (c == NULL)
+		return COR_EINVAL;
+	c->n = a;
+	c->d = b;
+	c->ndep = 0;
+	if (da.table >= 0)
+		c->dep[c->ndep++] = da;
+	if (db.table >= 0)
+		c->dep[c->ndep++] = db;
+	cor_err_clear(&e);
+	rc = cor_stats_rate_ratio(a, 1.0, b, 1.0, 0.95, &c->v, &c->lo, &c->hi,
+	                          &c->p, &e);
+	if (rc != 0) {
+		c->status = COR_CELL_NA;
+		c->reason = static_reason(e.msg);
+		return rc == COR_EDEGENERATE || rc == COR_EGSL ? 0 : rc;
+	}
+	c->status = COR_CELL_OK;
+	c->has_ci = 1;
+	c->has_p = 1;
+	return 0;
+}
+
+int cor_stats_constrain(cor_stats_result *r, cor_stats_ref total,
+                        const cor_stats_ref *members, int nmem)
+{
+	cor_stats_constraint *c;
+
+	if (cell_ref(r, total) == NULL || nmem < 1)
+		return COR_EINVAL;
+	for (int i = 0; i < nmem; i++)
+		if (cell_ref(r, members[i]) == NULL)
+			return COR_EINVAL;
+	if (r->ncons == r->ccap) {
+		int nc = r->ccap ? 2 * r->ccap : 16;
+		cor_stats_constraint *n = realloc(r->cons,
+		                                  (size_t)nc * sizeof(*n));
+		if (n == NULL)
+			return COR_ENOMEM;
+		r->cons = n;
+		r->ccap = nc;
+	}
+	c = &r->cons[r->ncons];
+	c->mem = malloc((size_t)nmem * sizeof(*members));
+	if (c->mem == NULL)
+		return COR_ENOMEM;
+	memcpy(c->mem, members, (size_t)nmem * sizeof(*members));
+	c->nmem = nmem;
+	c->total = total;
+	r->ncons++;
+	return 0;
+}
+
+int cor_stats_warn(cor_stats_result *r, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (int i = 0; i < r->nwarn; i++)
+		if (strcmp(r->warnings[i], buf) == 0)
+			return 0;
+	if (r->nwarn == r->wcap) {
+		int nc = r->wcap ? 2 * r->wcap : 8;
+		char **n = realloc(r->warnings, (size_t)nc * sizeof(*n));
+		if (n == NULL)
+			return COR_ENOMEM;
+		r->warnings = n;
+		r->wcap = nc;
+	}
+	r->warnings[r->nwarn] = strdup(buf);
+	if (r->warnings[r->nwarn] == NULL)
+		return COR_ENOMEM;
+	r->nwarn++;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Disclosure control                                                   */
+/* ------------------------------------------------------------------ */
+
+static int is_sup(const cor_stats_cell *c)
+{
+	return c->status == COR_CELL_SUPPRESSED;
+}
+
+int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err)
+{
+	int changed, count = 0;
+
+	if (k < 2)
+		return cor_err_set(err, COR_EINVAL,
+		                   "disclosure threshold k must be >= 2 (got %d)",
+		                   k);
+	r->k = k;
+	/* 1. primary */
+	for (int ti = 0; ti < r->ntable; ti++) {
+		cor_stats_table *t = &r->tables[ti];
+		for (int i = 0; i < t->nrow; i++) {
+			for (int j = 0; j < t->ncol; j++) {
+				cor_stats_cell *c = &t->rows[i].cells[j];
+				if (t->cols[j].type == COR_COL_COUNT &&
+				    c->status == COR_CELL_OK && c->n >= 1 &&
+				    c->n < k) {
+					c->status = COR_CELL_SUPPRESSED;
+					c->primary = 1;
+				}
+			}
+		}
+	}
+	/* 2. complementary, until stable */
+	do {
+		changed = 0;
+		for (int ci = 0; ci < r->ncons; ci++) {
+			cor_stats_constraint *cn = &r->cons[ci];
+			cor_stats_cell *tot = cell_ref(r, cn->total);
+			cor_stats_cell *best = NULL;
+			int nsup = is_sup(tot);
+
+			for (int m = 0; m < cn->nmem; m++)
+				nsup += is_sup(cell_ref(r, cn->mem[m]));
+			if (nsup != 1)
+				continue;
+			/* smallest published member with n > 0, else any */
+			for (int pass = 0; pass < 2 && best == NULL; pass++) {
+				for (int m = 0; m < cn->nmem; m++) {
+					cor_stats_cell *c = cell_ref(r, cn->mem[m]);
+					if (is_sup(c) || c->status != COR_CELL_OK)
+						continue;
+					if (pass == 0 && c->n == 0)
+						continue;
+					if (best == NULL || c->n < best->n)
+						best = c;
+				}
+			}
+			if (best == NULL && !is_sup(tot) &&
+			    tot->status == COR_CELL_OK)
+				best = tot;
+			if (best != NULL) {
+				best->status = COR_CELL_SUPPRESSED;
+				best->primary = 0;
+				changed = 1;
+			}
+		}
+	} while (changed);
+	/* 3. derived cells */
+	for (int ti = 0; ti < r->ntable; ti++) {
+		cor_stats_table *t = &r->tables[ti];
+		for (int i = 0; i < t->nrow; i++) {
+			for (int j = 0; j < t->ncol; j++) {
+				cor_stats_cell *c = &t->rows[i].cells[j];
+				cor_stats_ctype ty = t->cols[j].type;
+				int sup = 0;
+
+				if (ty == COR_COL_CODE || ty == COR_COL_TEXT ||
+				    ty == COR_COL_PERIOD || ty == COR_COL_COUNT)
+					continue;
+				for (int d = 0; d < c->ndep; d++) {
+					cor_stats_cell *dc = cell_ref(r,
+					                              c->dep[d]);
+					if (dc != NULL && is_sup(dc))
+						sup = 1;
+				}
+				if (ty == COR_COL_SHARE &&
+				    ((c->n >= 1 && c->n < k) ||
+				     (c->d >= 1 && c->d < k)))
+					sup = 1;
+				if (ty == COR_COL_RR &&
+				    ((c->n >= 1 && c->n < k) ||
+				     (c->d >= 1 && c->d < k)))
+					sup = 1;
+				if (ty == COR_COL_DIST &&
+				    c->status == COR_CELL_OK && c->n < k)
+					sup = 1;
+				if (sup && c->status != COR_CELL_SUPPRESSED) {
+					c->status = COR_CELL_SUPPRESSED;
+					c->primary = 0;
+				}
+			}
+		}
+	}
+	for (int ti = 0; ti < r->ntable; ti++) {
+		cor_stats_table *t = &r->tables[ti];
+		for (int i = 0; i < t->nrow; i++)
+			for (int j = 0; j < t->ncol; j++)
+				count += is_sup(&t->rows[i].cells[j]);
+	}
+	r->suppressed = count;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Formatting                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Prints v with sensible precision; v finite by construction. */
+static void num(char *buf, size_t n, double v)
+{
+	if (!isfinite(v))
+		snprintf(buf, n, "n/a");
+	else if (fabs(v) >= 100.0 || v == floor(v))
+		snprintf(buf, n, "%.0f", v);
+	else if (fabs(v) >= 10.0)
+		snprintf(buf, n, "%.1f", v);
+	else
+		snprintf(buf, n, "%.2f", v);
+}
+
+const char *cor_stats_cell_format(const cor_stats_result *r,
+                                  const cor_stats_table *t, int row,
+                                  int col, char *buf, size_t n)
+{
+	const cor_stats_cell *c = cor_stats_cell_get(t, row, col);
+	char a[64], b[64], d[64];
+
+	if (n == 0)
+		return buf;
+	buf[0] = '\0';
+	if (c == NULL)
+		return buf;
+	switch (t->cols[col].type) {
+	case COR_COL_CODE:
+		if (c->code == NULL && t->rows[row].margin)
+			snprintf(buf, n, "Total");
+		else if (c->code == NULL)
+			snprintf(buf, n, "%s", c->name != NULL ? c->name : "");
+		else if (c->name != NULL && strcmp(c->name, c->code) != 0)
+			snprintf(buf, n, "%s %s", c->code, c->name);
+		else
+			snprintf(buf, n, "%s", c->code);
+		return buf;
+	case COR_COL_TEXT:
+	case COR_COL_PERIOD:
+		snprintf(buf, n, "%s", c->code != NULL ? c->code : "");
+		return buf;
+	default:
+		break;
+	}
+	if (c->status == COR_CELL_SUPPRESSED) {
+		snprintf(buf, n, "<%d", r->k);
+		return buf;
+	}
+	if (c->status == COR_CELL_NA) {
+		snprintf(buf, n, "n/a");
+		return buf;
+	}
+	switch (t->cols[col].type) {
+	case COR_COL_COUNT:
+		snprintf(buf, n, "%lld", c->n);
+		break;
+	case COR_COL_SHARE:
+		snprintf(buf, n, "%.1f%% (%.1f-%.1f)", 100.0 * c->v,
+		         100.0 * c->lo, 100.0 * c->hi);
+		break;
+	case COR_COL_RR:
+		snprintf(buf, n, "%.2f (%.2f-%.2f) p=%.3g", c->v, c->lo, c->hi,
+		         c->p);
+		break;
+	case COR_COL_DIST:
+		num(a, sizeof(a), c->v);
+		num(b, sizeof(b), c->q1);
+		num(d, sizeof(d), c->q3);
+		snprintf(buf, n, "%s (IQR %s-%s)", a, b, d);
+		break;
+	case COR_COL_NUM:
+		num(a, sizeof(a), c->v);
+		if (t->cols[col].has_ci && c->has_ci) {
+			num(b, sizeof(b), c->lo);
+			num(d, sizeof(d), c->hi);
+			snprintf(buf, n, "%s (%s to %s)", a, b, d);
+		} else {
+			snprintf(buf, n, "%s", a);
+		}
+		break;
+	default:
+		break;
+	}
+	return buf;
+}
+
+const char *cor_stats_change_words(const cor_stats_result *r,
+                                   const cor_stats_cell *rr, char *buf,
+                                   size_t n)
+{
+	double pct, lo, hi;
+
+	if (rr == NULL || rr->status == COR_CELL_NA) {
+		snprintf(buf, n, "n/a (%s)",
+		         rr != NULL && rr->reason != NULL ? rr->reason
+		                                          : "not computable");
+		return buf;
+	}
+	if (rr->status == COR_CELL_SUPPRESSED) {
+		snprintf(buf, n, "suppressed (<%d)", r != NULL ? r->k : 0);
+		return buf;
+	}
+	pct = 100.0 * (rr->v - 1.0);
+	lo = 100.0 * (rr->lo - 1.0);
+	hi = 100.0 * (rr->hi - 1.0);
+	if (lround(pct) == 0)
+		snprintf(buf, n, "no change (95%% CI %.0f%% to %.0f%%)", lo, hi);
+	else
+		snprintf(buf, n, "%s %.0f%% (95%% CI %.0f%% to %.0f%%)",
+		         pct > 0 ? "up" : "down", fabs(pct), lo, hi);
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writers                                                              */
+/* ------------------------------------------------------------------ */
+
+#define NFP "NOT FOR PUBLICATION"
+
+static int io_fail(cor_err *err)
+{
+	return cor_err_set(err, COR_EIO, "write failed");
+}
+
+/* Display width of a UTF-8 string (code points). */
+static int width(const char *s)
+{
+	int w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+static void pad(FILE *fp, const char *s, int w, int right)
+{
+	int sw = width(s);
+
+	if (right)
+		for (int i = sw; i < w; i++)
+			fputc(' ', fp);
+	fputs(s, fp);
+	if (!right)
+		for (int i = sw; i < w; i++)
+			fputc(' ', fp);
+}
+
+static void params_line(const cor_stats_result *r, char *buf, size_t n)
+{
+	const cor_stats_req *q = &r->req;
+	size_t o;
+
+	o = (size_t)snprintf(buf, n, "period %s..%s, by %s",
+	                     q->from[0] ? q->from : "(all)",
+	                     q->to[0] ? q->to : "(all)",
+	                     cor_stats_by_name(q->by));
+#define ADDF(name, v) do { \
+	if ((v) != NULL && o < n) \
+		o += (size_t)snprintf(buf + o, n - o, ", %s %s", name, v); \
+} while (0)
+	ADDF("case type", q->case_type);
+	ADDF("citizenship", q->citizenship);
+	ADDF("sex", q->sex);
+	ADDF("county", q->county);
+	ADDF("source", q->source);
+#undef ADDF
+}
+
+int cor_stats_write_text(FILE *fp, const cor_stats_result *r, cor_err *err)
+{
+	const char *pre = r->no_suppress ? NFP "  " : "";
+	char buf[512], pl[512];
+
+	params_line(r, pl, sizeof(pl));
+	fprintf(fp, "%scorridor stats %s: %s\n", pre,
+	        cor_stats_kind_name(r->kind), pl);
+	fprintf(fp, "%sdisclosure control: k = %d, cells suppressed: %d%s\n",
+	        pre, r->k, r->suppressed,
+	        r->no_suppress ? " (suppression OFF: " NFP ")" : "");
+	if (r->synthetic)
+		fprintf(fp, "%sSYNTHETIC DATA - NOT FOR PUBLICATION\n", pre);
+	fprintf(fp, "%sbatches:", pre);
+	if (r->nbatch == 0)
+		fprintf(fp, " none");
+	for (int i = 0; i < r->nbatch; i++)
+		fprintf(fp, " %lld", r->batches[i]);
+	fprintf(fp, "\n");
+	for (int ti = 0; ti < r->ntable; ti++) {
+		const cor_stats_table *t = &r->tables[ti];
+		int *w = calloc((size_t)t->ncol, sizeof(*w));
+
+		if (w == NULL)
+			return cor_err_set(err, COR_ENOMEM, "out of memory");
+		for (int j = 0; j < t->ncol; j++) {
+			w[j] = width(t->cols[j].label);
+			for (int i = 0; i < t->nrow; i++) {
+				int cw = width(cor_stats_cell_format(
+					r, t, i, j, buf, sizeof(buf)));
+				if (cw > w[j])
+					w[j] = cw;
+			}
+		}
+		fprintf(fp, "%s\n%s%s\n", pre, pre, t->title);
+		fputs(pre, fp);
+		for (int j = 0; j < t->ncol; j++) {
+			int right = t->cols[j].type >= COR_COL_COUNT;
+			pad(fp, t->cols[j].label, w[j], right);
+			fputs(j + 1 < t->ncol ? "  " : "\n", fp);
+		}
+		if (t->nrow == 0)
+			fprintf(fp, "%s(no rows)\n", pre);
+		for (int i = 0; i < t->nrow; i++) {
+			fputs(pre, fp);
+			for (int j = 0; j < t->ncol; j++) {
+				int right = t->cols[j].type >= COR_COL_COUNT;
+				cor_stats_cell_format(r, t, i, j, buf,
+				                      sizeof(buf));
+				if (j + 1 == t->ncol)
+					fputs(buf, fp);
+				else
+					pad(fp, buf, w[j], right);
+				fputs(j + 1 < t->ncol ? "  " : "\n", fp);
+			}
+		}
+		free(w);
+	}
+	for (int i = 0; i < r->nwarn; i++)
+		fprintf(fp, "%swarning: %s\n", pre, r->warnings[i]);
+	fprintf(fp, "%sk = %d; cells suppressed: %d\n", pre, r->k,
+	        r->suppressed);
+	if (fflush(fp) != 0 || ferror(fp))
+		return io_fail(err);
+	return 0;
+}
+
+/* --- field expansion shared by CSV and JSON --- */
+
+typedef struct field {
+	char key[96];
+	char hxl[128];
+} field;
+
+/* Expands column c into its fields (max 6). Returns their number. */
+static int expand(const cor_stats_col *c, field *f)
+{
+	const char *k = c->key;
+	const char *h = c->hxl != NULL ? c->hxl : "#meta";
+	int n = 0;
+
+#define F(kfmt, kv, hfmt, hv) do { \
+	snprintf(f[n].key, sizeof(f[n].key), kfmt, kv); \
+	snprintf(f[n].hxl, sizeof(f[n].hxl), hfmt, hv); \
+	n++; \
+} while (0)
+	switch (c->type) {
+	case COR_COL_CODE:
+		F("%s", k, "%s+code", h);
+		F("%s_name", k, "%s+name", h);
+		break;
+	case COR_COL_TEXT:
+	case COR_COL_PERIOD:
+		F("%s", k, "%s", h);
+		break;
+	case COR_COL_COUNT:
+		F("%s", k, "%s", h);
+		if (strcmp(k, "n") == 0)
+			F("%s", "suppressed", "%s", "#meta+suppressed");
+		else
+			F("%s_suppressed", k, "#meta+suppressed+%s", k);
+		break;
+	case COR_COL_SHARE:
+		F("%s", k, "%s", h);
+		F("%s_ci_low", k, "%s+ci_low", h);
+		F("%s_ci_high", k, "%s+ci_high", h);
+		break;
+	case COR_COL_RR:
+		F("%s", k, "%s", h);
+		if (strcmp(k, "rate_ratio") == 0) {
+			F("%s", "rr_ci_low", "%s+ci_low", h);
+			F("%s", "rr_ci_high", "%s+ci_high", h);
+			F("%s", "p_value", "%s+pvalue", h);
+		} else {
+			F("%s_ci_low", k, "%s+ci_low", h);
+			F("%s_ci_high", k, "%s+ci_high", h);
+			F("%s_p_value", k, "%s+pvalue", h);
+		}
+		break;
+	case COR_COL_DIST:
+		F("%s_median", k, "%s+median", h);
+		F("%s_q1", k, "%s+q1", h);
+		F("%s_q3", k, "%s+q3", h);
+		F("%s_median_ci_low", k, "%s+median+ci_low", h);
+		F("%s_median_ci_high", k, "%s+median+ci_high", h);
+		F("%s_n", k, "%s+num", h);
+		break;
+	case COR_COL_NUM:
+		F("%s", k, "%s", h);
+		if (c->has_ci) {
+			F("%s_ci_low", k, "%s+ci_low", h);
+			F("%s_ci_high", k, "%s+ci_high", h);
+		}
+		break;
+	}
+#undef F
+	return n;
+}
+
+/* Value of field fi of cell c as JSON (NULL = json null), new ref. */
+static json_t *field_json(const cor_stats_col *col, const cor_stats_cell *c,
+                          int fi, int margin)
+{
+	int ok = c->status == COR_CELL_OK;
+
+	switch (col->type) {
+	case COR_COL_CODE:
+		if (fi == 0)
+			return c->code != NULL ? json_string(c->code)
+			                       : json_null();
+		if (c->name != NULL)
+			return json_string(c->name);
+		return margin && c->code == NULL ? json_string("Total")
+		                                 : json_null();
+	case COR_COL_TEXT:
+	case COR_COL_PERIOD:
+		return c->code != NULL ? json_string(c->code) : json_null();
+	case COR_COL_COUNT:
+		if (fi == 1)
+			return json_boolean(c->status == COR_CELL_SUPPRESSED);
+		return ok ? json_integer(c->n) : json_null();
+	case COR_COL_SHARE:
+		if (!ok)
+			return json_null();
+		return json_real(fi == 0 ? c->v : fi == 1 ? c->lo : c->hi);
+	case COR_COL_RR:
+		if (!ok)
+			return json_null();
+		return json_real(fi == 0 ? c->v : fi == 1 ? c->lo
+		                 : fi == 2 ? c->hi : c->p);
+	case COR_COL_DIST:
+		if (fi == 5)
+			return ok ? json_integer(c->n) : json_null();
+		if (!ok)
+			return json_null();
+		return json_real(fi == 0 ? c->v : fi == 1 ? c->q1
+		                 : fi == 2 ? c->q3 : fi == 3 ? c->lo : c->hi);
+	case COR_COL_NUM:
+		if (!ok || (fi > 0 && !c->has_ci))
+			return json_null();
+		return json_real(fi == 0 ? c->v : fi == 1 ? c->lo : c->hi);
+	}
+	return json_null();
+}
+
+/* Text form of a field for CSV ("" = empty/null). */
+static void field_text(const cor_stats_col *col, const cor_stats_cell *c,
+                       int fi, int margin, char *buf, size_t n)
+{
+	json_t *j = field_json(col, c, fi, margin);
+
+	buf[0] = '\0';
+	if (json_is_string(j))
+		snprintf(buf, n, "%s", json_string_value(j));
+	else if (json_is_integer(j))
+		snprintf(buf, n, "%lld", (long long)json_integer_value(j));
+	else if (json_is_real(j))
+		snprintf(buf, n, "%.6g", json_real_value(j));
+	else if (json_is_true(j))
+		snprintf(buf, n, "true");
+	else if (json_is_false(j))
+		snprintf(buf, n, "false");
+	json_decref(j);
+}
+
+static void csv_put(FILE *fp, const char *s, int first)
+{
+	if (!first)
+		fputc(',', fp);
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static int has_reason(const cor_stats_col *c)
+{
+	return c->type != COR_COL_CODE && c->type != COR_COL_TEXT &&
+	       c->type != COR_COL_PERIOD;
+}
+
+int cor_stats_write_csv(FILE *fp, const cor_stats_result *r, int hxl,
+                        cor_err *err)
+{
+	field *all = NULL, f[8];
+	int nall = 0, cap = 0, rc = COR_ENOMEM;
+	char buf[1024];
+
+	if (hxl && r->no_suppress)
+		return cor_err_set(err, COR_EPERM,
+		                   "--hxl is refused with --no-suppress");
+	/* union of fields over all tables, in order of first appearance */
+	for (int ti = 0; ti < r->ntable; ti++) {
+		const cor_stats_table *t = &r->tables[ti];
+		for (int j = 0; j < t->ncol; j++) {
+			int nf = expand(&t->cols[j], f);
+			if (has_reason(&t->cols[j])) {
+				snprintf(f[nf].key, sizeof(f[nf].key),
+				         "%s_reason", t->cols[j].key);
+				snprintf(f[nf].hxl, sizeof(f[nf].hxl),
+				         "#meta+reason+%s", t->cols[j].key);
+				nf++;
+			}
+			for (int a = 0; a < nf; a++) {
+				int dup = 0;
+				for (int b = 0; b < nall; b++)
+					if (strcmp(all[b].key, f[a].key) == 0)
+						dup = 1;
+				if (dup)
+					continue;
+				if (nall == cap) {
+					int nc = cap ? 2 * cap : 32;
+					field *nw = realloc(all, (size_t)nc *
+					                    sizeof(*nw));
+					if (nw == NULL) {
+						cor_err_set(err, COR_ENOMEM,
+						            "out of memory");
+						goto out;
+					}
+					all = nw;
+					cap = nc;
+				}
+				all[nall++] = f[a];
+			}
+		}
+	}
+	/* header */
+	if (r->no_suppress)
+		csv_put(fp, NFP, 1);
+	csv_put(fp, "table", !r->no_suppress);
+	csv_put(fp, "margin", 0);
+	for (int i = 0; i < nall; i++)
+		csv_put(fp, all[i].key, 0);
+	csv_put(fp, "k", 0);
+	csv_put(fp, "cells_suppressed", 0);
+	csv_put(fp, "synthetic", 0);
+	fputs("\r\n", fp);
+	if (hxl) {
+		csv_put(fp, "#meta+table", 1);
+		csv_put(fp, "#meta+margin", 0);
+		for (int i = 0; i < nall; i++)
+			csv_put(fp, all[i].hxl, 0);
+		csv_put(fp, "#meta+k", 0);
+		csv_put(fp, "#meta+suppressed+num", 0);
+		csv_put(fp, "#meta+synthetic", 0);
+		fputs("\r\n", fp);
+	}
+	for (int ti = 0; ti < r->ntable; ti++) {
+		const cor_stats_table *t = &r->tables[ti];
+		for (int i = 0; i < t->nrow; i++) {
+			const cor_stats_row *row = &t->rows[i];
+
+			if (r->no_suppress)
+				csv_put(fp, NFP, 1);
+			csv_put(fp, t->name, !r->no_suppress);
+			csv_put(fp, row->margin ? "true" : "false", 0);
+			for (int a = 0; a < nall; a++) {
+				int done = 0;
+				for (int j = 0; j < t->ncol && !done; j++) {
+					const cor_stats_col *c = &t->cols[j];
+					const cor_stats_cell *cell =
+						&row->cells[j];
+					int nf = expand(c, f);
+					for (int q = 0; q < nf && !done; q++) {
+						if (strcmp(f[q].key,
+						           all[a].key) != 0)
+							continue;
+						field_text(c, cell, q,
+						           row->margin, buf,
+						           sizeof(buf));
+						csv_put(fp, buf, 0);
+						done = 1;
+					}
+					snprintf(buf, sizeof(buf), "%s_reason",
+					         c->key);
+					if (!done && has_reason(c) &&
+					    strcmp(buf, all[a].key) == 0) {
+						csv_put(fp, cell->status ==
+						        COR_CELL_NA ?
+						        cell->reason :
+						        cell->status ==
+						        COR_CELL_SUPPRESSED ?
+						        "suppressed" : "", 0);
+						done = 1;
+					}
+				}
+				if (!done)
+					csv_put(fp, "", 0);
+			}
+			snprintf(buf, sizeof(buf), "%d", r->k);
+			csv_put(fp, buf, 0);
+			snprintf(buf, sizeof(buf), "%d", r->suppressed);
+			csv_put(fp, buf, 0);
+			csv_put(fp, r->synthetic ? "true" : "false", 0);
+			fputs("\r\n", fp);
+		}
+	}
+	if (fflush(fp) != 0 || ferror(fp)) {
+		rc = io_fail(err);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(all);
+	return rc;
+}
+
+static json_t *opt_str(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+/* Builds the JSON document; NULL on OOM. */
+static json_t *to_json(const cor_stats_result *r)
+{
+	json_t *o = json_object(), *params = json_object();
+	json_t *rows = json_array(), *gen = json_array(), *warn = json_array();
+	json_t *tables = json_array();
+	const cor_stats_req *q = &r->req;
+	field f[8];
+
+	if (o == NULL || params == NULL || rows == NULL || gen == NULL ||
+	    warn == NULL || tables == NULL) {
+		json_decref(o);
+		json_decref(params);
+		json_decref(rows);
+		json_decref(gen);
+		json_decref(warn);
+		json_decref(tables);
+		return NULL;
+	}
+	json_object_set_new(o, "kind", json_string(cor_stats_kind_name(
+		r->kind)));
+	json_object_set_new(params, "from", q->from[0] ? json_string(q->from)
+	                                               : json_null());
+	json_object_set_new(params, "to", q->to[0] ? json_string(q->to)
+	                                           : json_null());
+	json_object_set_new(params, "by", json_string(cor_stats_by_name(
+		q->by)));
+	json_object_set_new(params, "case_type", opt_str(q->case_type));
+	json_object_set_new(params, "citizenship", opt_str(q->citizenship));
+	json_object_set_new(params, "sex", opt_str(q->sex));
+	json_object_set_new(params, "county", opt_str(q->county));
+	json_object_set_new(params, "source", opt_str(q->source));
+	json_object_set_new(params, "k", json_integer(r->k));
+	json_object_set_new(params, "no_suppress",
+	                    json_boolean(r->no_suppress));
+	json_object_set_new(params, "buffer_km", json_real(q->buffer_km));
+	json_object_set_new(params, "top", json_integer(q->top));
+	json_object_set_new(o, "params", params);
+	json_object_set_new(o, "k", json_integer(r->k));
+	json_object_set_new(o, "cells_suppressed",
+	                    json_integer(r->suppressed));
+	json_object_set_new(o, "not_for_publication",
+	                    json_boolean(r->no_suppress));
+	json_object_set_new(o, "synthetic", json_boolean(r->synthetic));
+	for (int i = 0; i < r->nbatch; i++)
+		json_array_append_new(gen, json_integer(r->batches[i]));
+	json_object_set_new(o, "generated_from", gen);
+	for (int ti = 0; ti < r->ntable; ti++) {
+		const cor_stats_table *t = &r->tables[ti];
+		json_t *tj = json_object();
+
+		json_object_set_new(tj, "name", json_string(t->name));
+		json_object_set_new(tj, "title", json_string(t->title));
+		json_object_set_new(tj, "rows", json_integer(t->nrow));
+		json_array_append_new(tables, tj);
+		for (int i = 0; i < t->nrow; i++) {
+			const cor_stats_row *row = &t->rows[i];
+			json_t *ro = json_object();
+
+			json_object_set_new(ro, "table", json_string(t->name));
+			json_object_set_new(ro, "margin",
+			                    json_boolean(row->margin));
+			for (int j = 0; j < t->ncol; j++) {
+				const cor_stats_col *c = &t->cols[j];
+				const cor_stats_cell *cell = &row->cells[j];
+				int nf = expand(c, f);
+
+				for (int a = 0; a < nf; a++)
+					json_object_set_new(ro, f[a].key,
+						field_json(c, cell, a,
+						           row->margin));
+				if (has_reason(c) &&
+				    cell->status != COR_CELL_OK) {
+					char key[128];
+					snprintf(key, sizeof(key), "%s_reason",
+					         c->key);
+					json_object_set_new(ro, key,
+						json_string(cell->status ==
+						COR_CELL_NA ? cell->reason :
+						"suppressed"));
+				}
+			}
+			json_array_append_new(rows, ro);
+		}
+	}
+	json_object_set_new(o, "tables", tables);
+	json_object_set_new(o, "rows", rows);
+	for (int i = 0; i < r->nwarn; i++)
+		json_array_append_new(warn, json_string(r->warnings[i]));
+	json_object_set_new(o, "warnings", warn);
+	return o;
+}
+
+int cor_stats_write_json(FILE *fp, const cor_stats_result *r, cor_err *err)
+{
+	json_t *o = to_json(r);
+	int rc;
+
+	if (o == NULL)
+		return cor_err_set(err, COR_ENOMEM, "out of memory");
+	/* Reals with 17 significant digits round-trip; key order is the
+	 * insertion order so the output is stable. */
+	rc = json_dumpf(o, fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
+	                JSON_REAL_PRECISION(10));
+	json_decref(o);
+	if (rc != 0 || fputc('\n', fp) == EOF || fflush(fp) != 0 ||
+	    ferror(fp))
+		return io_fail(err);
+	return 0;
+}

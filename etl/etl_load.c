@@ -1,0 +1,896 @@
+/* etl/etl_load.c: one file -> one transaction: batch row, COPY of the
+ * validated rows, rejects, counts (include/corridor/etl.h).
+ *
+ * Order inside the transaction: pg_advisory_xact_lock on the file's
+ * SHA-256 (so two loads of the same file serialise: the second sees the
+ * first's committed batch and no-ops), the idempotency check against the
+ * partial unique index batch_active_sha, INSERT batch, COPY ... FROM STDIN
+ * (text format: every value is produced here, escaped, so the server only
+ * splits on TAB), COPY reject, UPDATE batch counts, COMMIT. Any failure
+ * rolls back, leaving the database as it was. */
+#include "etl_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "corridor/db.h"
+
+#define OUT_FLUSH ((size_t)1 << 18)   /* COPY data per PQputCopyData */
+
+/* ---- COPY text output -------------------------------------------- */
+
+static int out_reserve(cor_out *o, size_t n)
+{
+	if (o->len + n <= o->cap)
+		return 0;
+	if (!o->oom) {
+		size_t cap = o->cap ? o->cap : OUT_FLUSH * 2;
+		char *p;
+
+		while (cap < o->len + n)
+			cap *= 2;
+		p = realloc(o->buf, cap);
+		if (p != NULL) {
+			o->buf = p;
+			o->cap = cap;
+			return 0;
+		}
+	}
+	o->oom = 1;
+	return -1;
+}
+
+static void sep(cor_out *o)
+{
+	if (o->ncol++ > 0 && out_reserve(o, 1) == 0)
+		o->buf[o->len++] = '\t';
+}
+
+void cor_out_raw(cor_out *o, const char *s, size_t n)
+{
+	sep(o);
+	if (out_reserve(o, n) == 0) {
+		memcpy(o->buf + o->len, s, n);
+		o->len += n;
+	}
+}
+
+void cor_out_text(cor_out *o, const char *s, size_t n)
+{
+	char *d;
+
+	sep(o);
+	if (out_reserve(o, 2 * n) != 0)
+		return;
+	d = o->buf + o->len;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		switch (c) {
+		case '\\':
+			*d++ = '\\';
+			*d++ = '\\';
+			break;
+		case '\t':
+			*d++ = '\\';
+			*d++ = 't';
+			break;
+		case '\n':
+			*d++ = '\\';
+			*d++ = 'n';
+			break;
+		case '\r':
+			*d++ = '\\';
+			*d++ = 'r';
+			break;
+		default:
+			*d++ = c;
+		}
+	}
+	o->len = (size_t)(d - o->buf);
+}
+
+void cor_out_str(cor_out *o, const char *s)
+{
+	if (s == NULL)
+		cor_out_null(o);
+	else
+		cor_out_text(o, s, strlen(s));
+}
+
+void cor_out_null(cor_out *o)
+{
+	cor_out_raw(o, "\\N", 2);
+}
+
+void cor_out_i64(cor_out *o, int64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+
+	cor_out_raw(o, b, (size_t)n);
+}
+
+void cor_out_f64(cor_out *o, double v)
+{
+	char b[40];
+	int n = snprintf(b, sizeof(b), "%.17g", v);
+
+	cor_out_raw(o, b, (size_t)n);
+}
+
+void cor_out_date(cor_out *o, int32_t days)
+{
+	char b[11];
+
+	cor_etl_date_str(days, b);
+	cor_out_raw(o, b, 10);
+}
+
+void cor_out_bool(cor_out *o, int v)
+{
+	if (v < 0)
+		cor_out_null(o);
+	else
+		cor_out_raw(o, v ? "t" : "f", 1);
+}
+
+/* ---- helpers for adapters ----------------------------------------- */
+
+const char *cor_trim(const char *s, char *buf, size_t n)
+{
+	size_t len;
+
+	if (s == NULL) {
+		buf[0] = '\0';
+		return buf;
+	}
+	for (;;) {
+		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+			s++;
+		else if ((unsigned char)s[0] == 0xC2 &&
+		         (unsigned char)s[1] == 0xA0)
+			s += 2;
+		else
+			break;
+	}
+	len = strlen(s);
+	for (;;) {
+		if (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
+		                s[len - 1] == '\r' || s[len - 1] == '\n'))
+			len--;
+		else if (len > 1 && (unsigned char)s[len - 2] == 0xC2 &&
+		         (unsigned char)s[len - 1] == 0xA0)
+			len -= 2;
+		else
+			break;
+	}
+	if (len >= n)
+		len = n - 1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+void cor_list_add(char *dst, size_t n, const char *name)
+{
+	size_t l = strlen(dst);
+
+	if (l > 0)
+		snprintf(dst + l, n - l, ", %s", name);
+	else
+		snprintf(dst, n, "%s", name);
+}
+
+int cor_load_col(cor_load *L, const char *const *names)
+{
+	char n[160];
+
+	for (size_t i = 0; i < L->ncols; i++) {
+		cor_etl_colname(L->colname[i], n, sizeof(n));
+		for (size_t j = 0; names[j] != NULL; j++) {
+			if (strcmp(n, names[j]) == 0) {
+				L->col_used[i] = 1;
+				return (int)i;
+			}
+		}
+	}
+	return -1;
+}
+
+int cor_load_drop_identifiers(cor_load *L)
+{
+	int dob = -1;
+
+	for (size_t i = 0; i < L->ncols; i++) {
+		int k;
+
+		if (L->col_used[i] || L->colname[i][0] == '\0')
+			continue;
+		k = cor_etl_column_kind(L->colname[i]);
+		if (k == COR_COL_IDENTIFIER || k == COR_COL_DOB) {
+			L->col_used[i] = 1;
+			cor_list_add(L->res->dropped, sizeof(L->res->dropped),
+			             L->colname[i]);
+			if (k == COR_COL_DOB && dob < 0)
+				dob = (int)i;
+		} else if (k == COR_COL_FREETEXT) {
+			char b[200];
+
+			L->col_used[i] = 1;
+			snprintf(b, sizeof(b), "%s (free text, not loaded)",
+			         L->colname[i]);
+			cor_list_add(L->res->ignored, sizeof(L->res->ignored),
+			             b);
+		}
+	}
+	return dob;
+}
+
+int cor_load_finish_bind(cor_load *L, int strict, cor_err *err)
+{
+	for (size_t i = 0; i < L->ncols; i++) {
+		if (L->col_used[i])
+			continue;
+		if (L->colname[i][0] == '\0') {
+			L->col_blank[i] = 1;
+			continue;
+		}
+		if (strict)
+			return cor_err_at(err, COR_EDATA, L->name, 1,
+			                  L->colname[i], "unknown column in "
+			                  "format %s (see docs/formats.md); "
+			                  "identifier columns are dropped, others "
+			                  "must be removed",
+			                  cor_etl_format_name(L->res->format));
+		cor_list_add(L->res->ignored, sizeof(L->res->ignored),
+		             L->colname[i]);
+	}
+	return 0;
+}
+
+void cor_load_reject(cor_load *L, long line, const char *column,
+                     const char *reason, const char *value)
+{
+	cor_etl_result *r = L->res;
+	cor_etl_reason *z;
+
+	L->row_rejects++;
+	if (L->row_rejects > 1)
+		return;                 /* one reason per row */
+	L->rej_line = line;
+	snprintf(L->rej_col, sizeof(L->rej_col), "%s", column ? column : "");
+	snprintf(L->rej_reason, sizeof(L->rej_reason), "%s", reason);
+	if (r->nreasons >= COR_ETL_MAX_REASONS)
+		return;
+	z = &r->reasons[r->nreasons++];
+	z->line = line;
+	snprintf(z->column, sizeof(z->column), "%s", column ? column : "");
+	snprintf(z->reason, sizeof(z->reason), "%s", reason);
+	z->value[0] = '\0';
+	if (value != NULL) {
+		size_t n = strlen(value);
+
+		if (n > sizeof(z->value) - 4) {
+			/* cut at a UTF-8 boundary */
+			n = sizeof(z->value) - 4;
+			while (n > 0 && ((unsigned char)value[n] & 0xC0) == 0x80)
+				n--;
+			snprintf(z->value, sizeof(z->value), "%.*s...",
+			         (int)n, value);
+		} else {
+			snprintf(z->value, sizeof(z->value), "%s", value);
+		}
+	}
+}
+
+/* ---- format detection -------------------------------------------- */
+
+static int has(const cor_etl_record *h, const char *name)
+{
+	char n[160];
+
+	for (size_t i = 0; i < h->nfields; i++) {
+		cor_etl_colname(h->field[i], n, sizeof(n));
+		if (strcmp(n, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int cor_etl_detect_format(const cor_etl_record *h)
+{
+	if (has(h, "coo_iso") && has(h, "coa_iso"))
+		return COR_FMT_UNHCR;
+	if (has(h, "total_dead_and_missing") || has(h, "web_id") ||
+	    (has(h, "number_dead") && has(h, "reported_date")))
+		return COR_FMT_MMP;
+	if (has(h, "case_id") && has(h, "registration_date"))
+		return COR_FMT_CASES;
+	if (has(h, "yearofregistration") || has(h, "registration_year") ||
+	    has(h, "agebroad") || has(h, "isforcedlabour"))
+		return COR_FMT_CTDC;
+	return COR_FMT_AUTO;
+}
+
+void cor_etl_opts_init(cor_etl_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->format = COR_FMT_AUTO;
+	o->csv.encoding = COR_ENC_UTF8;
+	o->datefmt = COR_DATE_ISO;
+}
+
+/* ---- the load ------------------------------------------------------ */
+
+enum phase { PH_HEADER, PH_HXL, PH_ROWS };
+
+struct run {
+	cor_load L;
+	PGconn *conn;
+	cor_err *err;
+	enum phase ph;
+	int copying;            /* COPY IN open */
+	int refused;            /* more than max_rejects: nothing commits */
+	int already;            /* an active batch of this content exists */
+	long batch_id;
+	char prefix[32];        /* "batch_id\t" */
+	size_t prefix_len;
+	FILE *spool;            /* rejects as COPY text lines */
+	uint64_t bytes;
+	double t0;
+	int fatal;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int32_t today_days(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	return cor_etl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
+	                               tm.tm_mday);
+}
+
+/* Drains every result after COPY end (STYLE 2.1); *rows gets the count. */
+static int copy_finish(PGconn *conn, const char *errmsg, long *rows,
+                       cor_err *err)
+{
+	PGresult *res;
+	int rc = 0;
+
+	if (PQputCopyEnd(conn, errmsg) != 1)
+		rc = cor_db_fail(err, conn, NULL);
+	while ((res = PQgetResult(conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_COMMAND_OK) {
+			if (rows != NULL)
+				*rows = strtol(PQcmdTuples(res), NULL, 10);
+		} else if (errmsg == NULL && rc == 0) {
+			rc = cor_db_fail(err, conn, res);
+		}
+		if (st == PGRES_COPY_IN)
+			PQputCopyEnd(conn, "corridor: leaving copy mode");
+		PQclear(res);
+		if (PQstatus(conn) == CONNECTION_BAD && rc == 0) {
+			rc = cor_db_fail(err, conn, NULL);
+			break;
+		}
+	}
+	return rc;
+}
+
+static int flush(struct run *R)
+{
+	cor_out *o = &R->L.out;
+
+	if (o->len == 0)
+		return 0;
+	if (R->copying && PQputCopyData(R->conn, o->buf, (int)o->len) != 1) {
+		R->fatal = cor_db_fail(R->err, R->conn, NULL);
+		return R->fatal;
+	}
+	o->len = 0;
+	return 0;
+}
+
+static int start_copy(struct run *R, const char *sql)
+{
+	PGresult *res = PQexec(R->conn, sql);
+
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		cor_db_fail(R->err, R->conn, res);
+		PQclear(res);
+		return COR_EDB;
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int adapter_init(cor_load *L, int fmt, cor_err *err)
+{
+	switch (fmt) {
+	case COR_FMT_CASES:
+		return cor_fmt_cases_init(L, err);
+	case COR_FMT_CTDC:
+		return cor_fmt_ctdc_init(L, err);
+	case COR_FMT_MMP:
+		return cor_fmt_mmp_init(L, err);
+	case COR_FMT_UNHCR:
+		return cor_fmt_unhcr_init(L, err);
+	default:
+		return cor_err_at(err, COR_EDATA, L->name, 1, NULL,
+		                  "cannot tell the format from the header; "
+		                  "give --format cases|ctdc|mmp|unhcr");
+	}
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* Lock, idempotency check, optional replace, batch row, COPY start. */
+static int prologue(struct run *R)
+{
+	cor_load *L = &R->L;
+	cor_etl_result *res = L->res;
+	const char *fmt = cor_etl_format_name(res->format);
+	char lockkey[24], idbuf[24], dropped[512], syn[2];
+	const char *p[6];
+	PGresult *q = NULL;
+	uint64_t k = 0;
+	char sql[1024];
+	size_t o = 0;
+
+	/* first 16 hex digits of the SHA-256 as a signed 64-bit lock key */
+	for (int i = 0; i < 16; i++) {
+		char c = res->sha256[i];
+
+		k = (k << 4) | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+	}
+	snprintf(lockkey, sizeof(lockkey), "%" PRId64, (int64_t)k);
+	p[0] = lockkey;
+	q = cor_db_query(R->conn, "SELECT pg_advisory_xact_lock($1::bigint)",
+	                 1, p, PGRES_TUPLES_OK, R->err);
+	if (q == NULL)
+		return COR_EDB;
+	PQclear(q);
+	p[0] = res->sha256;
+	p[1] = fmt;
+	q = cor_db_query(R->conn, "SELECT id FROM batch WHERE sha256 = $1 "
+	                 "AND format = $2 AND active", 2, p, PGRES_TUPLES_OK,
+	                 R->err);
+	if (q == NULL)
+		return COR_EDB;
+	if (PQntuples(q) > 0) {
+		long old = strtol(PQgetvalue(q, 0, 0), NULL, 10);
+
+		PQclear(q);
+		if (!L->o->replace) {
+			res->batch_id = old;
+			res->already_loaded = 1;
+			R->already = 1;
+			return COR_EFAIL;       /* stop reading; not an error */
+		}
+		res->replaced_batch = old;
+		snprintf(idbuf, sizeof(idbuf), "%ld", old);
+		p[0] = idbuf;
+		q = cor_db_query(R->conn, "UPDATE batch SET active = false "
+		                 "WHERE id = $1", 1, p, PGRES_COMMAND_OK,
+		                 R->err);
+		if (q == NULL)
+			return COR_EDB;
+		PQclear(q);
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE batch_id = $1",
+		         L->ad.table);
+		q = cor_db_query(R->conn, sql, 1, p, PGRES_COMMAND_OK, R->err);
+		if (q == NULL)
+			return COR_EDB;
+		PQclear(q);
+	} else {
+		PQclear(q);
+	}
+	/* dropped column names joined by U+001F (never in a header) */
+	dropped[0] = '\0';
+	for (const char *s = res->dropped; *s && o + 1 < sizeof(dropped);
+	     s++) {
+		if (s[0] == ',' && s[1] == ' ') {
+			dropped[o++] = '\x1f';
+			s++;
+		} else {
+			dropped[o++] = *s;
+		}
+	}
+	dropped[o] = '\0';
+	syn[0] = L->o->synthetic ? 't' : 'f';
+	syn[1] = '\0';
+	p[0] = res->sha256;
+	p[1] = fmt;
+	p[2] = base_name(L->name);
+	p[3] = dropped;
+	p[4] = COR_VERSION;
+	p[5] = syn;
+	q = cor_db_query(R->conn, "INSERT INTO batch (sha256, format, "
+	                 "file_name, dropped_columns, corridor_version, "
+	                 "synthetic) VALUES ($1, $2, $3, coalesce("
+	                 "string_to_array(nullif($4, ''), chr(31)), '{}'), "
+	                 "$5, $6::boolean) RETURNING id", 6, p,
+	                 PGRES_TUPLES_OK, R->err);
+	if (q == NULL)
+		return COR_EDB;
+	R->batch_id = strtol(PQgetvalue(q, 0, 0), NULL, 10);
+	res->batch_id = R->batch_id;
+	PQclear(q);
+	R->prefix_len = (size_t)snprintf(R->prefix, sizeof(R->prefix), "%ld",
+	                                 R->batch_id);
+	snprintf(sql, sizeof(sql), "COPY %s %s FROM STDIN", L->ad.table,
+	         L->ad.columns);
+	if (start_copy(R, sql) != 0)
+		return COR_EDB;
+	R->copying = 1;
+	return 0;
+}
+
+static int on_header(struct run *R, const cor_etl_record *rec)
+{
+	cor_load *L = &R->L;
+	int fmt = L->o->format;
+	int rc;
+
+	if (fmt == COR_FMT_AUTO)
+		fmt = cor_etl_detect_format(rec);
+	L->res->format = fmt;
+	L->ncols = rec->nfields;
+	L->colname = calloc(rec->nfields, sizeof(char *));
+	L->col_used = calloc(rec->nfields, 1);
+	L->col_blank = calloc(rec->nfields, 1);
+	if (L->colname == NULL || L->col_used == NULL || L->col_blank == NULL)
+		return cor_err_set(R->err, COR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < rec->nfields; i++) {
+		char b[256];
+
+		L->colname[i] = strdup(cor_trim(rec->field[i], b, sizeof(b)));
+		if (L->colname[i] == NULL)
+			return cor_err_set(R->err, COR_ENOMEM, "out of memory");
+	}
+	rc = adapter_init(L, fmt, R->err);
+	if (rc != 0)
+		return rc;
+	rc = L->ad.bind(L, rec, R->err);
+	if (rc != 0)
+		return rc;
+	return prologue(R);
+}
+
+/* Spools a reject as a COPY text line: batch, line, column, reason. */
+static int spool_reject(struct run *R)
+{
+	cor_load *L = &R->L;
+	cor_out o = { 0 };
+	int rc = 0;
+
+	cor_out_i64(&o, R->batch_id);
+	cor_out_i64(&o, L->rej_line);
+	if (L->rej_col[0] != '\0')
+		cor_out_str(&o, L->rej_col);
+	else
+		cor_out_null(&o);
+	cor_out_str(&o, L->rej_reason);
+	if (o.oom || fwrite(o.buf, 1, o.len, R->spool) != o.len ||
+	    fputc('\n', R->spool) == EOF)
+		rc = cor_err_set(R->err, COR_EIO, "cannot spool rejects: %s",
+		                 strerror(errno));
+	free(o.buf);
+	return rc;
+}
+
+static void refuse(struct run *R)
+{
+	long ignored = 0;
+
+	if (R->refused)
+		return;
+	R->refused = 1;
+	if (R->copying) {
+		cor_err e;
+
+		cor_err_clear(&e);
+		R->copying = 0;
+		copy_finish(R->conn, "corridor: file refused", &ignored, &e);
+	}
+	R->L.out.len = 0;
+}
+
+static int on_record(void *ud, const cor_etl_record *rec, cor_err *err)
+{
+	struct run *R = ud;
+	cor_load *L = &R->L;
+	cor_etl_result *res = L->res;
+	cor_out *o = &L->out;
+	int rc;
+
+	(void)err;
+	if (R->ph == PH_HEADER) {
+		R->ph = PH_HXL;
+		return on_header(R, rec);
+	}
+	if (R->ph == PH_HXL) {
+		R->ph = PH_ROWS;
+		if (cor_etl_is_hxl_row(rec))
+			return 0;
+	}
+	res->rows_read++;
+	L->row_rejects = 0;
+	L->row_synthetic = 0;
+	o->row_start = o->len;
+	o->ncol = 0;
+	if (rec->nfields != L->ncols) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "record has %zu fields; the header "
+		         "has %zu", rec->nfields, L->ncols);
+		cor_load_reject(L, rec->line, NULL, why, NULL);
+		rc = 1;
+	} else {
+		rc = 0;
+		for (size_t i = 0; i < L->ncols; i++) {
+			if (L->col_blank[i] && rec->field[i][0] != '\0') {
+				char col[40];
+
+				snprintf(col, sizeof(col), "(column %zu)", i + 1);
+				cor_load_reject(L, rec->line, col, "value under "
+				                "a column with no name",
+				                rec->field[i]);
+				rc = 1;
+				break;
+			}
+		}
+		if (rc == 0) {
+			cor_out_raw(o, R->prefix, R->prefix_len);
+			rc = L->ad.row(L, rec);
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (o->oom)
+		return cor_err_set(R->err, COR_ENOMEM, "out of memory");
+	if (rc == 1 || L->row_rejects > 0) {
+		o->len = o->row_start;
+		res->rows_rejected++;
+		if (res->rows_rejected > L->o->max_rejects)
+			refuse(R);
+		else if (spool_reject(R) != 0)
+			return COR_EIO;
+	} else {
+		if (R->refused) {
+			o->len = o->row_start;
+		} else {
+			if (out_reserve(o, 1) == 0)
+				o->buf[o->len++] = '\n';
+			res->rows_loaded++;
+			if (L->row_synthetic)
+				L->any_synthetic++;
+		}
+	}
+	if (o->len >= OUT_FLUSH && flush(R) != 0)
+		return R->fatal;
+	if (L->o->progress != NULL && (res->rows_read & 0xFFFF) == 0)
+		L->o->progress(L->o->progress_ud, res->rows_read, R->bytes,
+		               res->bytes, now_s() - R->t0);
+	return 0;
+}
+
+static int copy_rejects(struct run *R)
+{
+	char buf[65536];
+	size_t n;
+	long rows = 0;
+
+	if (R->L.res->rows_rejected == 0)
+		return 0;
+	if (fflush(R->spool) != 0 || fseek(R->spool, 0, SEEK_SET) != 0)
+		return cor_err_set(R->err, COR_EIO, "cannot read spooled "
+		                   "rejects: %s", strerror(errno));
+	if (start_copy(R, "COPY reject (batch_id, line, column_name, reason) "
+	               "FROM STDIN") != 0)
+		return COR_EDB;
+	while ((n = fread(buf, 1, sizeof(buf), R->spool)) > 0) {
+		if (PQputCopyData(R->conn, buf, (int)n) != 1) {
+			cor_db_fail(R->err, R->conn, NULL);
+			copy_finish(R->conn, "corridor: spool read failed",
+			            NULL, R->err);
+			return COR_EDB;
+		}
+	}
+	if (ferror(R->spool)) {
+		copy_finish(R->conn, "corridor: spool read failed", NULL,
+		            R->err);
+		return cor_err_set(R->err, COR_EIO, "cannot read spooled "
+		                   "rejects");
+	}
+	return copy_finish(R->conn, NULL, &rows, R->err) != 0 ? COR_EDB : 0;
+}
+
+static int epilogue(struct run *R)
+{
+	cor_etl_result *res = R->L.res;
+	char b[5][32], secs[32];
+	const char *p[6];
+	PGresult *q;
+	long rows = -1;
+	int rc;
+
+	if (flush(R) != 0)
+		return R->fatal;
+	R->copying = 0;
+	rc = copy_finish(R->conn, NULL, &rows, R->err);
+	if (rc != 0)
+		return rc;
+	if (rows != res->rows_loaded)
+		return cor_err_set(R->err, COR_EDB, "COPY stored %ld rows, "
+		                   "expected %ld", rows, res->rows_loaded);
+	rc = copy_rejects(R);
+	if (rc != 0)
+		return rc;
+	res->seconds = now_s() - R->t0;
+	snprintf(b[0], sizeof(b[0]), "%ld", R->batch_id);
+	snprintf(b[1], sizeof(b[1]), "%ld", res->rows_read);
+	snprintf(b[2], sizeof(b[2]), "%ld", res->rows_loaded);
+	snprintf(b[3], sizeof(b[3]), "%ld", res->rows_rejected);
+	snprintf(secs, sizeof(secs), "%.3f", res->seconds);
+	snprintf(b[4], sizeof(b[4]), "%s", R->L.any_synthetic ? "t" : "f");
+	p[0] = b[0];
+	p[1] = b[1];
+	p[2] = b[2];
+	p[3] = b[3];
+	p[4] = secs;
+	p[5] = b[4];
+	q = cor_db_query(R->conn, "UPDATE batch SET rows_read = $2, "
+	                 "rows_loaded = $3, rows_rejected = $4, "
+	                 "finished_at = now(), seconds = $5, "
+	                 "synthetic = synthetic OR $6::boolean WHERE id = $1",
+	                 6, p, PGRES_COMMAND_OK, R->err);
+	if (q == NULL)
+		return COR_EDB;
+	PQclear(q);
+	return cor_db_exec(R->conn, "COMMIT", R->err);
+}
+
+static void rollback(PGconn *conn)
+{
+	PGresult *res;
+
+	if (PQstatus(conn) != CONNECTION_OK)
+		return;
+	/* a COPY still open is ended before ROLLBACK (never left in
+	 * COPY_IN) */
+	if (PQtransactionStatus(conn) == PQTRANS_ACTIVE) {
+		cor_err e;
+
+		cor_err_clear(&e);
+		copy_finish(conn, "corridor: aborted", NULL, &e);
+	}
+	res = PQexec(conn, "ROLLBACK");
+	PQclear(res);
+}
+
+int cor_etl_load_file(PGconn *conn, const char *path, const cor_etl_opts *o,
+                      cor_etl_result *res, cor_err *err)
+{
+	struct run *R = NULL;
+	FILE *fp = NULL;
+	int rc, began = 0;
+	cor_etl_opts defaults;
+
+	memset(res, 0, sizeof(*res));
+	if (o == NULL) {
+		cor_etl_opts_init(&defaults);
+		o = &defaults;
+	}
+	R = calloc(1, sizeof(*R));
+	if (R == NULL)
+		return cor_err_set(err, COR_ENOMEM, "out of memory");
+	R->t0 = now_s();
+	R->conn = conn;
+	R->err = err;
+	R->L.o = o;
+	R->L.res = res;
+	R->L.name = path;
+	R->L.today = today_days();
+	res->format = o->format;
+	rc = cor_etl_file_sha256(path, res->sha256, &res->bytes, err);
+	if (rc != 0)
+		goto out;
+	fp = fopen(path, "rb");
+	if (fp == NULL) {
+		rc = cor_err_at(err, COR_EIO, path, 0, NULL, "cannot open: %s",
+		                strerror(errno));
+		goto out;
+	}
+	R->spool = tmpfile();
+	if (R->spool == NULL) {
+		rc = cor_err_set(err, COR_EIO, "cannot create a temporary file "
+		                 "for rejects: %s", strerror(errno));
+		goto out;
+	}
+	rc = cor_ref_load(conn, &R->L.ref, err);
+	if (rc != 0)
+		goto out;
+	rc = cor_db_exec(conn, "BEGIN", err);
+	if (rc != 0)
+		goto out;
+	began = 1;
+	rc = cor_etl_csv_read(fp, path, &o->csv, on_record, R, &R->bytes, err);
+	if (R->already) {
+		rc = 0;
+		goto out;               /* rolled back below: nothing changed */
+	}
+	if (rc == 0 && R->ph == PH_HEADER)
+		rc = cor_err_at(err, COR_EDATA, path, 0, NULL,
+		                "empty file: no header");
+	if (rc != 0)
+		goto out;
+	if (R->refused) {
+		const cor_etl_reason *z = &res->reasons[0];
+
+		rc = cor_err_at(err, COR_EDATA, path, z->line,
+		                z->column[0] ? z->column : NULL,
+		                "%s%s%s%s; %ld bad row%s (allowed: %ld): file "
+		                "refused, nothing loaded", z->reason,
+		                z->value[0] ? " (value '" : "", z->value,
+		                z->value[0] ? "')" : "", res->rows_rejected,
+		                res->rows_rejected == 1 ? "" : "s",
+		                o->max_rejects);
+		goto out;
+	}
+	rc = epilogue(R);
+	if (rc == 0) {
+		began = 0;
+		if (o->progress != NULL)
+			o->progress(o->progress_ud, res->rows_read, res->bytes,
+			            res->bytes, res->seconds);
+	}
+out:
+	if (began)
+		rollback(conn);
+	if (rc != 0 && !R->already) {
+		/* nothing of this file was committed */
+		res->rows_loaded = 0;
+		if (res->batch_id != 0 && rc != COR_EDATA)
+			res->batch_id = 0;
+		if (rc == COR_EDATA)
+			res->batch_id = 0;
+	}
+	res->seconds = now_s() - R->t0;
+	if (R->L.ad.free != NULL)
+		R->L.ad.free(&R->L);
+	for (size_t i = 0; i < R->L.ncols && R->L.colname != NULL; i++)
+		free(R->L.colname[i]);
+	free(R->L.colname);
+	free(R->L.col_used);
+	free(R->L.col_blank);
+	free(R->L.out.buf);
+	cor_ref_free(&R->L.ref);
+	if (R->spool != NULL)
+		fclose(R->spool);
+	if (fp != NULL)
+		fclose(fp);
+	free(R);
+	return rc;
+}

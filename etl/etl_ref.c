@@ -1,0 +1,213 @@
+/* etl/etl_ref.c: reference tables (country, admin1, place, place_alias)
+ * held in memory for one load, in small open-addressing hash tables. */
+#include "etl_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "corridor/db.h"
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static int grow(cor_hash *h)
+{
+	size_t ncap = h->cap ? h->cap * 2 : 64;
+	struct cor_hent *nt = calloc(ncap, sizeof(*nt));
+
+	if (nt == NULL)
+		return COR_ENOMEM;
+	for (size_t i = 0; i < h->cap; i++) {
+		size_t j;
+
+		if (h->tab[i].key == NULL)
+			continue;
+		j = fnv1a(h->tab[i].key) & (ncap - 1);
+		while (nt[j].key != NULL)
+			j = (j + 1) & (ncap - 1);
+		nt[j] = h->tab[i];
+	}
+	free(h->tab);
+	h->tab = nt;
+	h->cap = ncap;
+	return 0;
+}
+
+static struct cor_hent *slot(const cor_hash *h, const char *key)
+{
+	size_t j;
+
+	if (h->cap == 0)
+		return NULL;
+	j = fnv1a(key) & (h->cap - 1);
+	while (h->tab[j].key != NULL && strcmp(h->tab[j].key, key) != 0)
+		j = (j + 1) & (h->cap - 1);
+	return &h->tab[j];
+}
+
+const struct cor_hent *cor_hash_get(const cor_hash *h, const char *key)
+{
+	struct cor_hent *e = slot(h, key);
+
+	return (e != NULL && e->key != NULL) ? e : NULL;
+}
+
+/* Inserts or replaces key. */
+int cor_hash_put(cor_hash *h, const char *key, const char *val, int flag)
+{
+	struct cor_hent *e;
+	char *v = NULL;
+
+	if ((h->n + 1) * 10 > h->cap * 7 && grow(h) != 0)
+		return COR_ENOMEM;
+	e = slot(h, key);
+	if (val != NULL && (v = strdup(val)) == NULL)
+		return COR_ENOMEM;
+	if (e->key == NULL) {
+		e->key = strdup(key);
+		if (e->key == NULL) {
+			free(v);
+			return COR_ENOMEM;
+		}
+		h->n++;
+	} else {
+		free(e->val);
+	}
+	e->val = v;
+	e->flag = flag;
+	return 0;
+}
+
+void cor_hash_free(cor_hash *h)
+{
+	for (size_t i = 0; i < h->cap; i++) {
+		free(h->tab[i].key);
+		free(h->tab[i].val);
+	}
+	free(h->tab);
+	memset(h, 0, sizeof(*h));
+}
+
+void cor_ref_free(cor_ref *ref)
+{
+	cor_hash_free(&ref->iso3);
+	cor_hash_free(&ref->iso2);
+	cor_hash_free(&ref->admin1);
+	cor_hash_free(&ref->place);
+}
+
+size_t cor_ref_place_key(const char *s, char *out, size_t n)
+{
+	char tmp[512];
+	size_t o = 0;
+
+	cor_etl_fold(s, tmp, sizeof(tmp));
+	for (const char *p = tmp; *p && o + 1 < n; p++) {
+		if (*p == '\'')
+			continue;
+		/* U+2019 RIGHT SINGLE QUOTATION MARK, U+2018 */
+		if ((unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 &&
+		    ((unsigned char)p[2] == 0x99 || (unsigned char)p[2] == 0x98)) {
+			p += 2;
+			continue;
+		}
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* Adds a place key; a key naming two places becomes ambiguous and keeps
+ * the candidate list (for the reject reason). */
+static int add_place_key(cor_hash *h, const char *raw, const char *id)
+{
+	char key[512], cand[512];
+	const struct cor_hent *e;
+
+	if (cor_ref_place_key(raw, key, sizeof(key)) == 0)
+		return 0;
+	e = cor_hash_get(h, key);
+	if (e == NULL)
+		return cor_hash_put(h, key, id, 0);
+	if (e->flag == 0 && strcmp(e->val, id) == 0)
+		return 0;
+	if (e->flag == 1 && strstr(e->val, id) != NULL)
+		return 0;
+	snprintf(cand, sizeof(cand), "%s, %s", e->val, id);
+	return cor_hash_put(h, key, cand, 1);
+}
+
+static PGresult *q(PGconn *conn, const char *sql, cor_err *err)
+{
+	return cor_db_query(conn, sql, 0, NULL, PGRES_TUPLES_OK, err);
+}
+
+int cor_ref_load(PGconn *conn, cor_ref *ref, cor_err *err)
+{
+	PGresult *res = NULL;
+	int rc = COR_OK;
+
+	memset(ref, 0, sizeof(*ref));
+	res = q(conn, "SELECT iso3, iso2 FROM country", err);
+	if (res == NULL) {
+		rc = COR_EDB;
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		rc = cor_hash_put(&ref->iso3, PQgetvalue(res, i, 0), NULL, 0);
+		if (rc == 0 && !PQgetisnull(res, i, 1))
+			rc = cor_hash_put(&ref->iso2, PQgetvalue(res, i, 1),
+			                  PQgetvalue(res, i, 0), 0);
+	}
+	PQclear(res);
+	res = NULL;
+	if (rc != 0)
+		goto out;
+	res = q(conn, "SELECT pcode, country FROM admin1", err);
+	if (res == NULL) {
+		rc = COR_EDB;
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++)
+		rc = cor_hash_put(&ref->admin1, PQgetvalue(res, i, 0),
+		                  PQgetvalue(res, i, 1), 0);
+	PQclear(res);
+	res = NULL;
+	if (rc != 0)
+		goto out;
+	/* the keys of view place_key (sql/002_reference.sql), computed here
+	 * so that the loader's normalisation is the one applied */
+	res = q(conn, "SELECT id, name, name_local FROM place "
+	        "UNION ALL SELECT place, alias, NULL FROM place_alias", err);
+	if (res == NULL) {
+		rc = COR_EDB;
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		const char *id = PQgetvalue(res, i, 0);
+
+		rc = add_place_key(&ref->place, id, id);
+		if (rc == 0)
+			rc = add_place_key(&ref->place, PQgetvalue(res, i, 1),
+			                   id);
+		if (rc == 0 && !PQgetisnull(res, i, 2))
+			rc = add_place_key(&ref->place, PQgetvalue(res, i, 2),
+			                   id);
+	}
+	PQclear(res);
+	res = NULL;
+out:
+	if (rc == COR_ENOMEM)
+		cor_err_set(err, COR_ENOMEM, "out of memory (reference data)");
+	if (rc != 0)
+		cor_ref_free(ref);
+	return rc;
+}

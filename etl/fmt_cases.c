@@ -1,0 +1,620 @@
+/* etl/fmt_cases.c: corridor's canonical case CSV (docs/format-cases.md)
+ * -> case_record. Columns matched by normalised name; identifiers dropped
+ * at the header; case_id becomes an HMAC-SHA-256 pseudonym; every value is
+ * checked against its code list or the reference tables. */
+#include "etl_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum {
+	C_CASE_ID, C_REG_DATE, C_ORG, C_CASE_TYPE, C_TSTATUS, C_SEX, C_AGE,
+	C_AGE_BAND, C_CITIZEN, C_ORIGIN, C_ORIGIN_ADM1, C_ROUTE, C_ICPT_PLACE,
+	C_ICPT_DATE, C_ID_COUNTY, C_INTENDED, C_EXPL_COUNTRY, C_EXPL_TYPES,
+	C_MEANS, C_RECRUITER, C_FEE, C_DAYS, C_NRM, C_NRM_DATE, C_SYNTH,
+	C_N
+};
+
+/* Canonical name first, then accepted spellings (normalised). */
+static const char *const names[C_N][4] = {
+	[C_CASE_ID] = { "case_id", "caseid", NULL },
+	[C_REG_DATE] = { "registration_date", "date_registered", NULL },
+	[C_ORG] = { "reporting_org", "reporting_organisation",
+	            "reporting_organization", NULL },
+	[C_CASE_TYPE] = { "case_type", NULL },
+	[C_TSTATUS] = { "trafficking_status", NULL },
+	[C_SEX] = { "sex", "gender", NULL },
+	[C_AGE] = { "age", NULL },
+	[C_AGE_BAND] = { "age_band", "agebroad", NULL },
+	[C_CITIZEN] = { "citizenship", NULL },
+	[C_ORIGIN] = { "origin_country", NULL },
+	[C_ORIGIN_ADM1] = { "origin_admin1", NULL },
+	[C_ROUTE] = { "route", NULL },
+	[C_ICPT_PLACE] = { "interception_place", NULL },
+	[C_ICPT_DATE] = { "interception_date", NULL },
+	[C_ID_COUNTY] = { "identification_county", NULL },
+	[C_INTENDED] = { "intended_destination", NULL },
+	[C_EXPL_COUNTRY] = { "country_of_exploitation", NULL },
+	[C_EXPL_TYPES] = { "exploitation_types", NULL },
+	[C_MEANS] = { "means_of_control", NULL },
+	[C_RECRUITER] = { "recruiter_relationship", NULL },
+	[C_FEE] = { "fee_usd", NULL },
+	[C_DAYS] = { "days_in_transit", NULL },
+	[C_NRM] = { "nrm_referral", NULL },
+	[C_NRM_DATE] = { "nrm_referral_date", NULL },
+	[C_SYNTH] = { "synthetic", NULL },
+};
+
+static const char *const case_types[] = { "trafficking", "smuggling",
+                                          "vulnerable_migrant", NULL };
+static const char *const tstatus[] = { "actual", "possible", NULL };
+static const char *const sexes[] = { "male", "female", "other", NULL };
+static const char *const bands[] = { "0--8", "9--17", "18--20", "21--23",
+                                     "24--26", "27--29", "30--38",
+                                     "39--47", "48+", NULL };
+static const char *const expl[] = {
+	"forced_labour", "sexual_exploitation", "forced_marriage",
+	"child_labour", "domestic_servitude", "forced_criminality", "begging",
+	"organ_removal", "other", NULL
+};
+static const char *const means[] = {
+	"debt_bondage", "threats", "physical_violence", "sexual_violence",
+	"psychological_abuse", "confiscation_of_documents",
+	"restriction_of_movement", "withholding_wages",
+	"withholding_necessities", "substance_abuse", "false_promises",
+	"other", NULL
+};
+static const char *const recruiters[] = { "family", "intimate_partner",
+                                          "friend", "employer", "smuggler",
+                                          "other", NULL };
+
+struct st {
+	int col[C_N];
+	int dob;
+	cor_etl_pseudo *pseudo;
+};
+
+/* Age band (CTDC ageBroad) of an age in years. */
+static const char *band_of(int age)
+{
+	if (age <= 8)
+		return "0--8";
+	if (age <= 17)
+		return "9--17";
+	if (age <= 20)
+		return "18--20";
+	if (age <= 23)
+		return "21--23";
+	if (age <= 26)
+		return "24--26";
+	if (age <= 29)
+		return "27--29";
+	if (age <= 38)
+		return "30--38";
+	if (age <= 47)
+		return "39--47";
+	return "48+";
+}
+
+static int code_in(const char *s, const char *const *list)
+{
+	for (size_t i = 0; list[i] != NULL; i++)
+		if (strcmp(s, list[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Lower-cases an ASCII code in place (codes are ASCII). */
+static char *lower(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return s;
+}
+
+static char *upper(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return s;
+}
+
+static void cases_free(cor_load *L)
+{
+	struct st *s = L->ad.state;
+
+	if (s != NULL)
+		cor_etl_pseudo_free(s->pseudo);
+	free(s);
+	L->ad.state = NULL;
+}
+
+static int cases_bind(cor_load *L, const cor_etl_record *hdr, cor_err *err)
+{
+	struct st *s = L->ad.state;
+	static const int required[] = { C_CASE_ID, C_REG_DATE, C_CASE_TYPE };
+	int rc;
+
+	(void)hdr;
+	for (int c = 0; c < C_N; c++)
+		s->col[c] = cor_load_col(L, names[c]);
+	s->dob = cor_load_drop_identifiers(L);
+	rc = cor_load_finish_bind(L, 1, err);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (s->col[required[i]] < 0)
+			return cor_err_at(err, COR_EDATA, L->name, 1,
+			                  names[required[i]][0],
+			                  "required column missing");
+	if (L->o->hmac_key == NULL)
+		return cor_err_at(err, COR_EPERM, L->name, 1, "case_id",
+		                  "no pseudonym key: case ids are stored only "
+		                  "as HMAC-SHA-256 pseudonyms; set "
+		                  "CORRIDOR_HMAC_KEY_FILE (or "
+		                  "CORRIDOR_HMAC_KEY)");
+	s->pseudo = cor_etl_pseudo_new(L->o->hmac_key, L->o->hmac_key_len);
+	if (s->pseudo == NULL)
+		return cor_err_set(err, COR_EFAIL, "cannot key HMAC-SHA-256");
+	return 0;
+}
+
+/* Per-row context: the record, its line, a reject helper. */
+struct row {
+	cor_load *L;
+	struct st *s;
+	const cor_etl_record *r;
+	char v[C_N][1024];        /* trimmed cells */
+};
+
+static int bad(struct row *w, int c, const char *why)
+{
+	cor_load_reject(w->L, w->r->line, w->L->colname[w->s->col[c]], why,
+	                w->v[c]);
+	return 1;
+}
+
+/* Code from a list, or NULL for empty; lower-cased in place. */
+static int code(struct row *w, int c, const char *const *list)
+{
+	cor_out *o = &w->L->out;
+
+	if (w->v[c][0] == '\0') {
+		cor_out_null(o);
+		return 0;
+	}
+	lower(w->v[c]);
+	if (code_in(w->v[c], list) < 0)
+		return bad(w, c, "not a known code (see docs/format-cases.md)");
+	cor_out_str(o, w->v[c]);
+	return 0;
+}
+
+static int country(struct row *w, int c)
+{
+	cor_out *o = &w->L->out;
+
+	if (w->v[c][0] == '\0') {
+		cor_out_null(o);
+		return 0;
+	}
+	upper(w->v[c]);
+	if (strlen(w->v[c]) != 3 || cor_hash_get(&w->L->ref.iso3, w->v[c])
+	    == NULL)
+		return bad(w, c, "not an ISO 3166-1 alpha-3 code in table "
+		           "country");
+	cor_out_raw(o, w->v[c], 3);
+	return 0;
+}
+
+static int pcode(struct row *w, int c, const char *want_country)
+{
+	const struct cor_hent *e;
+	cor_out *o = &w->L->out;
+
+	if (w->v[c][0] == '\0') {
+		cor_out_null(o);
+		return 0;
+	}
+	upper(w->v[c]);
+	e = cor_hash_get(&w->L->ref.admin1, w->v[c]);
+	if (e == NULL)
+		return bad(w, c, "not a P-code in table admin1");
+	if (want_country != NULL && want_country[0] != '\0' &&
+	    strcmp(e->val, want_country) != 0)
+		return bad(w, c, "P-code is not in the stated country");
+	cor_out_str(o, w->v[c]);
+	return 0;
+}
+
+/* Resolves a gazetteer place; returns the id or NULL (reject done). */
+static const char *place(struct row *w, int c, const char *name)
+{
+	char key[256], why[200];
+	const struct cor_hent *e;
+
+	cor_ref_place_key(name, key, sizeof(key));
+	e = cor_hash_get(&w->L->ref.place, key);
+	if (e == NULL) {
+		snprintf(why, sizeof(why), "unknown place '%.60s' (not in "
+		         "the gazetteer: place, place_alias)", name);
+		bad(w, c, why);
+		return NULL;
+	}
+	if (e->flag) {
+		snprintf(why, sizeof(why), "ambiguous place '%.40s' (%.100s): "
+		         "qualify it or give the place id", name, e->val);
+		bad(w, c, why);
+		return NULL;
+	}
+	return e->val;
+}
+
+static int date(struct row *w, int c, int32_t *d, int *have)
+{
+	const char *why;
+
+	*have = 0;
+	if (w->v[c][0] == '\0')
+		return 0;
+	if (cor_etl_parse_date(w->v[c], w->L->o->datefmt, d, &why) != 0)
+		return bad(w, c, why);
+	if (*d > w->L->today)
+		return bad(w, c, "date in the future");
+	*have = 1;
+	return 0;
+}
+
+/* ';'-joined codes -> text array literal {a,b}. */
+static int codes(struct row *w, int c, const char *const *list)
+{
+	char buf[1024], *save = NULL, *tok;
+	char arr[1100];
+	size_t n = 0;
+	unsigned seen = 0;
+
+	arr[n++] = '{';
+	if (c >= 0 && w->s->col[c] >= 0) {
+		snprintf(buf, sizeof(buf), "%s", w->v[c]);
+		for (tok = strtok_r(buf, ";", &save); tok != NULL;
+		     tok = strtok_r(NULL, ";", &save)) {
+			char t[64];
+			int k;
+
+			cor_trim(tok, t, sizeof(t));
+			if (t[0] == '\0')
+				continue;
+			k = code_in(lower(t), list);
+			if (k < 0) {
+				char why[120];
+
+				snprintf(why, sizeof(why), "unknown code '%.40s' "
+				         "(see docs/format-cases.md)", t);
+				return bad(w, c, why);
+			}
+			if (seen & (1u << k))
+				continue;
+			seen |= 1u << k;
+			n += (size_t)snprintf(arr + n, sizeof(arr) - n, "%s%s",
+			                      n > 1 ? "," : "", list[k]);
+		}
+	}
+	arr[n++] = '}';
+	cor_out_raw(&w->L->out, arr, n);
+	return 0;
+}
+
+static int cases_row(cor_load *L, const cor_etl_record *r)
+{
+	struct st *s = L->ad.state;
+	struct row *w = L->ad.state == NULL ? NULL : (struct row *)(s + 1);
+	cor_out *o = &L->out;
+	const char *why;
+	int32_t reg = 0, d, last_step = INT32_MIN;
+	int have, have_reg, age = -1, minor = -1;
+	int64_t v;
+	char key[65];
+	const char *last_place = NULL;
+	char route_arr[2048], dates_arr[2048];
+	size_t rn = 0, dn = 0;
+	int any_date = 0;
+
+	w->L = L;
+	w->s = s;
+	w->r = r;
+	for (int c = 0; c < C_N; c++) {
+		const char *cell = cor_cell(r, s->col[c]);
+
+		if (cell != NULL && strlen(cell) >= sizeof(w->v[c])) {
+			w->v[c][0] = '\0';
+			return bad(w, c, "value longer than 1023 bytes");
+		}
+		cor_trim(cell, w->v[c], sizeof(w->v[c]));
+	}
+
+	/* case_key */
+	if (w->v[C_CASE_ID][0] == '\0')
+		return bad(w, C_CASE_ID, "empty case_id");
+	if (cor_etl_pseudo_hex(s->pseudo, w->v[C_CASE_ID],
+	                       strlen(w->v[C_CASE_ID]), key) != 0)
+		return cor_err_set(NULL, COR_EFAIL, "HMAC failed");
+	w->v[C_CASE_ID][0] = '\0';   /* never echoed */
+	cor_out_raw(o, key, 64);
+
+	/* registration_date, registration_year */
+	if (date(w, C_REG_DATE, &reg, &have_reg) != 0)
+		return 1;
+	if (!have_reg)
+		return bad(w, C_REG_DATE, "empty registration_date");
+	cor_out_date(o, reg);
+	{
+		char ds[11];
+
+		cor_etl_date_str(reg, ds);
+		cor_out_raw(o, ds, 4);
+	}
+	/* reporting_org */
+	if (w->v[C_ORG][0] == '\0')
+		cor_out_null(o);
+	else
+		cor_out_str(o, w->v[C_ORG]);
+	/* case_type, trafficking_status, sex */
+	if (w->v[C_CASE_TYPE][0] == '\0')
+		return bad(w, C_CASE_TYPE, "empty case_type");
+	if (code(w, C_CASE_TYPE, case_types) != 0)
+		return 1;
+	if (w->v[C_TSTATUS][0] != '\0' &&
+	    strcmp(w->v[C_CASE_TYPE], "trafficking") != 0)
+		return bad(w, C_TSTATUS, "trafficking_status given for a case "
+		           "that is not a trafficking case");
+	if (code(w, C_TSTATUS, tstatus) != 0 || code(w, C_SEX, sexes) != 0)
+		return 1;
+
+	/* age (or date of birth), age_band, is_minor */
+	if (w->v[C_AGE][0] != '\0') {
+		if (cor_etl_parse_int(w->v[C_AGE], L->o->decimal_comma, 0, &v,
+		                      &why) != 0)
+			return bad(w, C_AGE, why);
+		if (v < 0 || v > 120)
+			return bad(w, C_AGE, "age outside 0..120");
+		age = (int)v;
+	} else if (s->dob >= 0) {
+		const char *dob = cor_cell(r, s->dob);
+		int32_t b;
+
+		if (dob != NULL && dob[0] != '\0') {
+			char by[11], ry[11];
+			int a;
+
+			if (cor_etl_parse_date(dob, L->o->datefmt, &b, &why)
+			    != 0) {
+				cor_load_reject(L, r->line, L->colname[s->dob],
+				                why, NULL);
+				return 1;
+			}
+			if (b > reg) {
+				cor_load_reject(L, r->line, L->colname[s->dob],
+				                "date of birth after the "
+				                "registration date", NULL);
+				return 1;
+			}
+			cor_etl_date_str(b, by);
+			cor_etl_date_str(reg, ry);
+			a = atoi(ry) - atoi(by);
+			if (strcmp(ry + 5, by + 5) < 0)
+				a--;
+			if (a > 120) {
+				cor_load_reject(L, r->line, L->colname[s->dob],
+				                "age at registration over 120",
+				                NULL);
+				return 1;
+			}
+			age = a;
+		}
+	}
+	if (age >= 0)
+		cor_out_i64(o, age);
+	else
+		cor_out_null(o);
+	if (w->v[C_AGE_BAND][0] != '\0') {
+		if (code_in(w->v[C_AGE_BAND], bands) < 0)
+			return bad(w, C_AGE_BAND, "not a CTDC age band");
+		if (age >= 0 && strcmp(band_of(age), w->v[C_AGE_BAND]) != 0)
+			return bad(w, C_AGE_BAND, "age band disagrees with "
+			           "age");
+		cor_out_str(o, w->v[C_AGE_BAND]);
+		minor = code_in(w->v[C_AGE_BAND], bands) < 2;
+	} else if (age >= 0) {
+		cor_out_str(o, band_of(age));
+	} else {
+		cor_out_null(o);
+	}
+	if (age >= 0)
+		minor = age < 18;
+	cor_out_bool(o, minor);
+
+	/* citizenship, origin_country, origin_admin1 */
+	if (country(w, C_CITIZEN) != 0 || country(w, C_ORIGIN) != 0 ||
+	    pcode(w, C_ORIGIN_ADM1, w->v[C_ORIGIN]) != 0)
+		return 1;
+
+	/* route, route_dates */
+	route_arr[rn++] = '{';
+	dates_arr[dn++] = '{';
+	if (w->v[C_ROUTE][0] != '\0') {
+		char buf[1024], *save = NULL, *tok;
+		int steps = 0;
+
+		snprintf(buf, sizeof(buf), "%s", w->v[C_ROUTE]);
+		for (tok = strtok_r(buf, ";", &save); tok != NULL;
+		     tok = strtok_r(NULL, ";", &save)) {
+			char *at = strrchr(tok, '@');
+			char nm[128], ds[11];
+			const char *id;
+
+			if (at != NULL)
+				*at = '\0';
+			cor_trim(tok, nm, sizeof(nm));
+			if (nm[0] == '\0')
+				return bad(w, C_ROUTE, "empty route step");
+			id = place(w, C_ROUTE, nm);
+			if (id == NULL)
+				return 1;
+			if (++steps > 32)
+				return bad(w, C_ROUTE, "more than 32 steps");
+			rn += (size_t)snprintf(route_arr + rn,
+			                       sizeof(route_arr) - rn, "%s%s",
+			                       steps > 1 ? "," : "", id);
+			last_place = id;
+			if (at != NULL) {
+				char dd[16];
+
+				cor_trim(at + 1, dd, sizeof(dd));
+				if (cor_etl_parse_date(dd, COR_DATE_ISO, &d,
+				                       &why) != 0)
+					return bad(w, C_ROUTE, why);
+				if (d > reg)
+					return bad(w, C_ROUTE, "route step "
+					           "dated after the "
+					           "registration date");
+				if (d < last_step)
+					return bad(w, C_ROUTE, "route step "
+					           "dates out of order");
+				last_step = d;
+				cor_etl_date_str(d, ds);
+				any_date = 1;
+			} else {
+				snprintf(ds, sizeof(ds), "NULL");
+			}
+			dn += (size_t)snprintf(dates_arr + dn,
+			                       sizeof(dates_arr) - dn, "%s%s",
+			                       steps > 1 ? "," : "", ds);
+		}
+	}
+	route_arr[rn++] = '}';
+	dates_arr[dn++] = '}';
+	cor_out_raw(o, route_arr, rn);
+	if (any_date)
+		cor_out_raw(o, dates_arr, dn);
+	else
+		cor_out_null(o);
+
+	/* interception_place, interception_date */
+	if (w->v[C_ICPT_PLACE][0] != '\0') {
+		const char *id = place(w, C_ICPT_PLACE, w->v[C_ICPT_PLACE]);
+
+		if (id == NULL)
+			return 1;
+		if (last_place != NULL && strcmp(id, last_place) != 0)
+			return bad(w, C_ICPT_PLACE, "interception place is not "
+			           "the last route step");
+		cor_out_str(o, id);
+	} else {
+		cor_out_null(o);
+	}
+	if (date(w, C_ICPT_DATE, &d, &have) != 0)
+		return 1;
+	if (have && d < last_step)
+		return bad(w, C_ICPT_DATE, "interception date before a route "
+		           "step date");
+	if (have)
+		cor_out_date(o, d);
+	else
+		cor_out_null(o);
+	/* identification_county: a Kenyan county */
+	if (pcode(w, C_ID_COUNTY, "KEN") != 0)
+		return 1;
+	/* intended_destination, country_of_exploitation */
+	if (country(w, C_INTENDED) != 0 || country(w, C_EXPL_COUNTRY) != 0)
+		return 1;
+	/* exploitation_types, means_of_control, recruiter_relationship */
+	if (codes(w, C_EXPL_TYPES, expl) != 0 || codes(w, C_MEANS, means)
+	    != 0 || code(w, C_RECRUITER, recruiters) != 0)
+		return 1;
+	/* fee_usd */
+	if (w->v[C_FEE][0] != '\0') {
+		char b[32];
+		int n;
+
+		if (cor_etl_parse_cents(w->v[C_FEE], L->o->decimal_comma, &v,
+		                        &why) != 0)
+			return bad(w, C_FEE, why);
+		n = snprintf(b, sizeof(b), "%lld.%02lld", (long long)(v / 100),
+		             (long long)(v % 100));
+		cor_out_raw(o, b, (size_t)n);
+	} else {
+		cor_out_null(o);
+	}
+	/* days_in_transit */
+	if (w->v[C_DAYS][0] != '\0') {
+		if (cor_etl_parse_int(w->v[C_DAYS], L->o->decimal_comma, 0, &v,
+		                      &why) != 0)
+			return bad(w, C_DAYS, why);
+		if (v < 0)
+			return bad(w, C_DAYS, "negative days");
+		if (v > 36500)
+			return bad(w, C_DAYS, "more than 100 years");
+		cor_out_i64(o, v);
+	} else {
+		cor_out_null(o);
+	}
+	/* nrm_referral, nrm_referral_date */
+	{
+		int b = -1;
+
+		if (w->v[C_NRM][0] != '\0' &&
+		    (cor_etl_parse_bool(w->v[C_NRM], &b, &why) != 0 || b < 0))
+			return bad(w, C_NRM, "not yes/no");
+		cor_out_bool(o, b);
+		if (date(w, C_NRM_DATE, &d, &have) != 0)
+			return 1;
+		if (have && b == 0)
+			return bad(w, C_NRM_DATE, "referral date given but "
+			           "nrm_referral is no");
+		if (have)
+			cor_out_date(o, d);
+		else
+			cor_out_null(o);
+	}
+	/* synthetic */
+	{
+		int b = 0;
+
+		if (w->v[C_SYNTH][0] != '\0' &&
+		    (cor_etl_parse_bool(w->v[C_SYNTH], &b, &why) != 0 || b < 0))
+			return bad(w, C_SYNTH, "not 1/0");
+		if (L->o->synthetic)
+			b = 1;
+		L->row_synthetic = b;
+		cor_out_bool(o, b);
+	}
+	return 0;
+}
+
+int cor_fmt_cases_init(cor_load *L, cor_err *err)
+{
+	/* state followed by the per-row scratch (C_N cells) */
+	struct st *s = calloc(1, sizeof(struct st) + sizeof(struct row));
+
+	if (s == NULL)
+		return cor_err_set(err, COR_ENOMEM, "out of memory");
+	s->dob = -1;
+	L->ad.state = s;
+	L->ad.table = "case_record";
+	L->ad.columns = "(batch_id, case_key, registration_date, "
+		"registration_year, reporting_org, case_type, "
+		"trafficking_status, sex, age, age_band, is_minor, citizenship, "
+		"origin_country, origin_admin1, route, route_dates, "
+		"interception_place, interception_date, identification_county, "
+		"intended_destination, country_of_exploitation, "
+		"exploitation_types, means_of_control, recruiter_relationship, "
+		"fee_usd, days_in_transit, nrm_referral, nrm_referral_date, "
+		"synthetic)";
+	L->ad.bind = cases_bind;
+	L->ad.row = cases_row;
+	L->ad.free = cases_free;
+	return 0;
+}
