@@ -288,6 +288,16 @@ static void civil_days(long z, int *y, int *m, int *d)
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
+/* Writes "YYYY-MM-DD" to out (11 bytes). */
+static void fmt_date(char *out, int y, int m, int d)
+{
+	char tmp[48];
+
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y, m, d);
+	memcpy(out, tmp, 10);
+	out[10] = '\0';
+}
+
 /* Shifts window [from, to] back: by whole months when it is made of whole
  * months (1st .. last day), else by its length in days (back = 1) or by a
  * year (year = 1). */
@@ -303,9 +313,8 @@ static void shift_window(const char *from, const char *to, int year,
 		int a = y1 * 12 + (m1 - 1) - months;
 		int b = y2 * 12 + (m2 - 1) - months;
 
-		snprintf(pf, 11, "%04d-%02d-01", a / 12, a % 12 + 1);
-		snprintf(pt, 11, "%04d-%02d-%02d", b / 12, b % 12 + 1,
-		         mdays(b / 12, b % 12 + 1));
+		fmt_date(pf, a / 12, a % 12 + 1, 1);
+		fmt_date(pt, b / 12, b % 12 + 1, mdays(b / 12, b % 12 + 1));
 		return;
 	}
 	{
@@ -314,16 +323,16 @@ static void shift_window(const char *from, const char *to, int year,
 		int y, m, d;
 
 		if (year) {
-			snprintf(pf, 11, "%04d-%02d-%02d", y1 - 1, m1,
+			fmt_date(pf, y1 - 1, m1,
 			         d1 > mdays(y1 - 1, m1) ? mdays(y1 - 1, m1) : d1);
-			snprintf(pt, 11, "%04d-%02d-%02d", y2 - 1, m2,
+			fmt_date(pt, y2 - 1, m2,
 			         d2 > mdays(y2 - 1, m2) ? mdays(y2 - 1, m2) : d2);
 			return;
 		}
 		civil_days(a - len, &y, &m, &d);
-		snprintf(pf, 11, "%04d-%02d-%02d", y, m, d);
+		fmt_date(pf, y, m, d);
 		civil_days(b - len, &y, &m, &d);
-		snprintf(pt, 11, "%04d-%02d-%02d", y, m, d);
+		fmt_date(pt, y, m, d);
 	}
 }
 
@@ -445,26 +454,65 @@ static int add_batches(run *x, PGresult *res, int col_id, int col_syn)
 }
 
 /* Batches of the case rows matching the filters in [f, t] (NULL = the
- * request window). */
-static int case_batches(run *x, const char *f, const char *t)
+ * request window); also the number of cases with a route of >= 1 and
+ * >= 2 steps (route1, route2; NULL-safe). */
+typedef struct denoms {
+	long long route1, route2, expl, means, recruiter;
+} denoms;
+
+static int case_batches3(run *x, const char *f, const char *t, denoms *dn)
 {
 	PGresult *res;
 	const char *saved1 = x->p[0], *saved2 = x->p[1];
 	int rc;
+	denoms z = { 0, 0, 0, 0, 0 };
 
 	if (f != NULL)
 		x->p[0] = f;
 	if (t != NULL)
 		x->p[1] = t;
-	res = q(x, "SELECT c.batch_id, bool_or(c.synthetic OR b.synthetic)"
+	res = q(x, "SELECT c.batch_id, bool_or(c.synthetic OR b.synthetic),"
+	        " count(*) FILTER (WHERE cardinality(c.route) >= 1),"
+	        " count(*) FILTER (WHERE cardinality(c.route) >= 2),"
+	        " count(*) FILTER (WHERE"
+	        "  cardinality(c.exploitation_types) >= 1),"
+	        " count(*) FILTER (WHERE cardinality(c.means_of_control) >= 1),"
+	        " count(c.recruiter_relationship)"
 	        CASE_FROM CASE_WHERE "GROUP BY 1", 0, NULL);
 	x->p[0] = saved1;
 	x->p[1] = saved2;
 	if (res == NULL)
 		return COR_EDB;
+	for (int i = 0; i < PQntuples(res); i++) {
+		z.route1 += ll(res, i, 2);
+		z.route2 += ll(res, i, 3);
+		z.expl += ll(res, i, 4);
+		z.means += ll(res, i, 5);
+		z.recruiter += ll(res, i, 6);
+	}
+	if (dn != NULL)
+		*dn = z;
 	rc = add_batches(x, res, 0, 1);
 	PQclear(res);
 	return rc;
+}
+
+static int case_batches2(run *x, const char *f, const char *t,
+                         long long *route1, long long *route2)
+{
+	denoms d;
+	int rc = case_batches3(x, f, t, &d);
+
+	if (rc == 0 && route1 != NULL)
+		*route1 = d.route1;
+	if (rc == 0 && route2 != NULL)
+		*route2 = d.route2;
+	return rc;
+}
+
+static int case_batches(run *x, const char *f, const char *t)
+{
+	return case_batches2(x, f, t, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -483,7 +531,8 @@ static int kind_overview(run *x)
 		" count(*) FILTER (WHERE c.is_minor) AS minors,"
 		" count(c.is_minor) AS minors_known,"
 		" count(*) FILTER (WHERE c.sex = 'female') AS female,"
-		" count(c.sex) AS sex_known"
+		" count(c.sex) AS sex_known,"
+		" count(*) FILTER (WHERE cardinality(c.exploitation_types) >= 1)"
 		CASE_FROM CASE_WHERE
 		" AND (c.registration_date BETWEEN $9::date AND $10::date"
 		"  OR c.registration_date BETWEEN $11::date AND $12::date"
@@ -497,15 +546,15 @@ static int kind_overview(run *x)
 		" count(*) FILTER (WHERE c.is_minor) AS minors,"
 		" count(c.is_minor) AS minors_known,"
 		" count(*) FILTER (WHERE c.sex = 'female') AS female,"
-		" count(c.sex) AS sex_known"
+		" count(c.sex) AS sex_known,"
+		" count(*) FILTER (WHERE cardinality(c.exploitation_types) >= 1)"
 		CASE_FROM CASE_WHERE
 		" GROUP BY GROUPING SETS ((), (c.case_type), (c.citizenship))"
 		" ORDER BY g, n DESC, 2, 3";
 	static const char *sql_expl =
-		"SELECT e.t, count(*) AS n, count(DISTINCT c.id) AS cases"
+		"SELECT e.t, count(*) AS n"
 		CASE_FROM ", unnest(c.exploitation_types) AS e(t)"
-		CASE_WHERE " GROUP BY ROLLUP (e.t) ORDER BY e.t IS NULL DESC,"
-		" n DESC, e.t";
+		CASE_WHERE " GROUP BY e.t ORDER BY n DESC, e.t";
 	static const cor_stats_col scols[] = {
 		COL_CODE("measure", "measure", "#indicator"),
 		COL_N("n", "cases", "#affected+num"),
@@ -525,7 +574,8 @@ static int kind_overview(run *x)
 	char pf[11], pt[11], yf[11], yt[11];
 	const char *ex[6];
 	PGresult *res = NULL;
-	long long tot[3][5];     /* window x (n, minors, mk, female, sk) */
+	long long tot[3][6];     /* window x (n, minors, mk, female, sk,
+	                          * with exploitation) */
 	int open = x->from[0] == '\0' || x->to[0] == '\0';
 	int ti, rc = 0, gb = 0;
 	cor_stats_ref total_ref;
@@ -555,7 +605,7 @@ static int kind_overview(run *x)
 		int w = (int)ll(res, i, 0), g = (int)ll(res, i, 3);
 		if (g != 3 || w < 0 || w > 2)
 			continue;
-		for (int j = 0; j < 5; j++)
+		for (int j = 0; j < 6; j++)
 			tot[w][j] = ll(res, i, 4 + j);
 	}
 	ti = cor_stats_table_add(x->r, "summary", "Headline figures", scols,
@@ -646,12 +696,14 @@ static int kind_overview(run *x)
 		rc = COR_EDB;
 		goto out;
 	}
-	/* first row: rollup (cases with at least one type: DISTINCT) */
 	{
-		long long with_type = 0;
-		for (int i = 0; i < PQntuples(res); i++)
-			if (PQgetisnull(res, i, 0))
-				with_type = ll(res, i, 2);
+		long long with_type = tot[0][5];
+
+		rc = case_batches(x, open ? NULL : strcmp(yf, pf) < 0 ? yf : pf,
+		                  open ? NULL : x->to);
+		if (rc != 0)
+			goto out;
+
 		{
 			cor_stats_col cols[3] = { ce,
 			        COL_N("n", "cases", "#affected+num"),
@@ -677,11 +729,6 @@ static int kind_overview(run *x)
 			}
 		}
 	}
-	if (!open) {
-		rc = case_batches(x, strcmp(yf, pf) < 0 ? yf : pf, x->to);
-		goto out;
-	}
-	rc = case_batches(x, NULL, NULL);
 out:
 	PQclear(res);
 	return rc;
@@ -718,7 +765,7 @@ static int trend_tables(run *x, const char *f, const char *t)
 		{ "dispersion", "dispersion", "#indicator+dispersion",
 		  COR_COL_NUM, 0 },
 	};
-	char sql[2048], pk[256], lab[16], why[200];
+	char sql[2048], pk[256], lab[48], why[160];
 	const char *s1 = x->p[0], *s2 = x->p[1];
 	PGresult *res = NULL;
 	long lo = 0, hi = -1, nodate = 0;
@@ -794,7 +841,7 @@ static int trend_tables(run *x, const char *f, const char *t)
 	cor_stats_trend_free(tr);
 	rc = cor_stats_poisson_trend(xs, ys, np, per_year(x->req->by), tr, &e);
 	x->r->has_trend = 1;
-	if (rc == COR_EDEGENERATE || (rc == 0 && 0)) {
+	if (rc == COR_EDEGENERATE) {
 		if (strcmp(tr->reason, "one period of data") == 0 || np == 1)
 			snprintf(why, sizeof(why), "one %s of data",
 			         by_word(x->req->by));
@@ -1007,12 +1054,12 @@ out:
 static int kind_od(run *x)
 {
 	static const char *sql =
+		"SELECT o, d, GROUPING(o, d) AS g, count(*) AS n FROM ("
 		"SELECT coalesce(c.citizenship, c.origin_country, 'unknown')"
 		"  AS o, coalesce(c.country_of_exploitation,"
-		"  c.intended_destination, 'unknown') AS d,"
-		" GROUPING(1, 2) AS g, count(*) AS n"
+		"  c.intended_destination, 'unknown') AS d"
 		CASE_FROM CASE_WHERE
-		" GROUP BY CUBE (1, 2) ORDER BY g, n DESC, o, d";
+		") s GROUP BY CUBE (o, d) ORDER BY g, n DESC, o, d";
 	const cor_stats_col co = COL_CODE("origin",
 	        "origin (citizenship, else origin country)",
 	        "#country+origin");
@@ -1030,4 +1077,1316 @@ static int kind_od(run *x)
 	if (rc < 0)
 		return rc;
 	return case_batches(x, NULL, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* segments, nodes, routes                                              */
+/* ------------------------------------------------------------------ */
+
+/* Fills DIST cell (ti, ri, col) from grouped values v/w (k distinct). */
+static int set_dist(run *x, int ti, int ri, int col, const double *v,
+                    const long long *w, size_t k, cor_stats_ref dep)
+{
+	cor_stats_cell *c = cor_stats_cell_at(x->r, ti, ri, col);
+	cor_stats_dist d;
+	cor_err e;
+	int rc;
+
+	if (c == NULL)
+		return COR_EINVAL;
+	c->ndep = 0;
+	if (dep.table >= 0)
+		c->dep[c->ndep++] = dep;
+	if (k == 0) {
+		c->status = COR_CELL_NA;
+		c->reason = "not recorded";
+		return 0;
+	}
+	cor_err_clear(&e);
+	rc = cor_stats_median_iqr_grouped(v, w, k, COR_STATS_BOOT_SEED,
+	                                  COR_STATS_BOOT_B, &d, &e);
+	if (rc != 0) {
+		c->status = COR_CELL_NA;
+		c->reason = "not computable";
+		return rc == COR_ENOMEM ? oom(x) : 0;
+	}
+	c->status = COR_CELL_OK;
+	c->n = d.n;
+	c->v = d.median;
+	c->q1 = d.q1;
+	c->q3 = d.q3;
+	c->lo = d.lo;
+	c->hi = d.hi;
+	c->has_ci = 1;
+	return 0;
+}
+
+static int kind_segments(run *x)
+{
+	static const char *sql =
+		"SELECT f, t, fee, days, GROUPING(fee, days) AS g,"
+		" count(*) AS n FROM ("
+		"SELECT c.route[s] AS f, c.route[s + 1] AS t,"
+		" c.fee_usd::float8 AS fee, c.days_in_transit AS days"
+		CASE_FROM ", generate_subscripts(c.route, 1) AS s"
+		CASE_WHERE " AND s < cardinality(c.route)) z"
+		" GROUP BY GROUPING SETS ((f, t), (f, t, fee), (f, t, days))"
+		" ORDER BY f, t, g = 3 DESC, g, fee, days";
+	static const cor_stats_col cols[] = {
+		COL_CODE("from", "from", "#loc+from"),
+		COL_CODE("to", "to", "#loc+to"),
+		COL_N("n", "cases", "#affected+num"),
+		COL_SHARE,
+		{ "fee_usd", "fee USD median (IQR)", "#value+fee+usd",
+		  COR_COL_DIST, 0 },
+		{ "days", "days in transit median (IQR)",
+		  "#indicator+days+transit", COR_COL_DIST, 0 },
+	};
+	PGresult *res = NULL;
+	long long known2 = 0, *w = NULL;
+	double *v = NULL;
+	int ti, rc = 0, nr, i = 0;
+	cor_stats_ref *mem = NULL;
+
+	(void)mem;
+	rc = case_batches2(x, NULL, NULL, NULL, &known2);
+	if (rc != 0)
+		return rc;
+	res = q(x, sql, 0, NULL);
+	if (res == NULL)
+		return COR_EDB;
+	nr = PQntuples(res);
+	v = calloc((size_t)nr + 1, sizeof(*v));
+	w = calloc((size_t)nr + 1, sizeof(*w));
+	if (v == NULL || w == NULL) {
+		rc = oom(x);
+		goto out;
+	}
+	ti = cor_stats_table_add(x->r, "legs", "Flows on legs (consecutive "
+	                         "places on recorded routes)", cols, 6);
+	CK(ti);
+	/* rows come per leg: g = 3 (leg total), then g = 1 (by fee; days
+	 * rolled up), then g = 2 (by days) */
+	while (i < nr) {
+		const char *f = sv(res, i, 0), *t = sv(res, i, 1);
+		int ri = cor_stats_row_add(x->r, ti, 0);
+		size_t k;
+
+		CK(ri);
+		CK(cor_stats_set_code(x->r, ti, ri, 0, f, place_name(x, f)));
+		CK(cor_stats_set_code(x->r, ti, ri, 1, t, place_name(x, t)));
+		CK(cor_stats_set_count(x->r, ti, ri, 2, ll(res, i, 5)));
+		CK(cor_stats_set_share(x->r, ti, ri, 3, ll(res, i, 5), known2,
+		                       ref(ti, ri, 2)));
+		i++;
+		for (int pass = 0; pass < 2; pass++) {
+			int g = pass == 0 ? 1 : 2, vc = pass == 0 ? 2 : 3;
+			k = 0;
+			while (i < nr && ll(res, i, 4) == g &&
+			       strcmp(sv(res, i, 0), f) == 0 &&
+			       strcmp(sv(res, i, 1), t) == 0) {
+				if (!PQgetisnull(res, i, vc)) {
+					v[k] = strtod(PQgetvalue(res, i, vc),
+					              NULL);
+					w[k] = ll(res, i, 5);
+					if (isfinite(v[k]) && w[k] > 0)
+						k++;
+				}
+				i++;
+			}
+			CK(set_dist(x, ti, ri, pass == 0 ? 4 : 5, v, w, k,
+			            ref(ti, ri, 2)));
+		}
+	}
+	/* sort rows by flow, largest first (stable on from/to order) */
+	{
+		cor_stats_table *t = &x->r->tables[ti];
+		for (int a = 1; a < t->nrow; a++) {
+			cor_stats_row tmp = t->rows[a];
+			int b = a;
+			while (b > 0 && t->rows[b - 1].cells[2].n <
+			       tmp.cells[2].n) {
+				t->rows[b] = t->rows[b - 1];
+				b--;
+			}
+			t->rows[b] = tmp;
+		}
+		/* dependencies point at the same row: fix after sorting */
+		for (int a = 0; a < t->nrow; a++)
+			for (int j = 3; j < 6; j++)
+				if (t->rows[a].cells[j].ndep > 0)
+					t->rows[a].cells[j].dep[0].row = a;
+	}
+out:
+	PQclear(res);
+	free(v);
+	free(w);
+	return rc;
+}
+
+static int kind_nodes(run *x)
+{
+	static const char *sql =
+		"SELECT u.pid, CASE WHEN u.seq = 1 THEN 0"
+		" WHEN u.seq = cardinality(c.route)"
+		"  AND u.pid = c.interception_place THEN 2"
+		" WHEN u.seq = cardinality(c.route) THEN 3 ELSE 1 END AS role,"
+		" count(*) AS n"
+		CASE_FROM ", unnest(c.route) WITH ORDINALITY AS u(pid, seq)"
+		CASE_WHERE " AND u.seq = array_position(c.route, u.pid)"
+		" GROUP BY 1, 2 ORDER BY 1, 2";
+	static const cor_stats_col cols[] = {
+		COL_CODE("place", "place", "#loc"),
+		COL_CODE("country", "country", "#country"),
+		COL_N("n", "cases", "#affected+num"),
+		COL_SHARE,
+		COL_N("n_origin", "origin", "#affected+num+origin"),
+		COL_N("n_transit", "transit", "#affected+num+transit"),
+		COL_N("n_interception", "interception",
+		      "#affected+num+interception"),
+		COL_N("n_destination", "destination", "#affected+num+dest"),
+		{ "role", "main role", "#loc+type", COR_COL_TEXT, 0 },
+	};
+	static const char *roles[] = { "origin", "transit", "interception",
+	                               "destination" };
+	PGresult *res = NULL;
+	long long known1 = 0;
+	int ti, rc, nr, i = 0;
+
+	rc = case_batches2(x, NULL, NULL, &known1, NULL);
+	if (rc != 0)
+		return rc;
+	res = q(x, sql, 0, NULL);
+	if (res == NULL)
+		return COR_EDB;
+	nr = PQntuples(res);
+	ti = cor_stats_table_add(x->r, "nodes", "Places on recorded routes "
+	                         "(share of cases with a known route)",
+	                         cols, 9);
+	CK(ti);
+	while (i < nr) {
+		const char *pid = sv(res, i, 0);
+		const place *pl = place_get(x, pid);
+		long long rn[4] = { 0, 0, 0, 0 }, tot = 0;
+		int ri = cor_stats_row_add(x->r, ti, 0), best = 0;
+		cor_stats_ref mem[4];
+
+		CK(ri);
+		while (i < nr && strcmp(sv(res, i, 0), pid) == 0) {
+			int role = (int)ll(res, i, 1);
+			if (role >= 0 && role < 4)
+				rn[role] += ll(res, i, 2);
+			i++;
+		}
+		for (int j = 0; j < 4; j++) {
+			tot += rn[j];
+			if (rn[j] > rn[best])
+				best = j;
+			CK(cor_stats_set_count(x->r, ti, ri, 4 + j, rn[j]));
+			mem[j] = ref(ti, ri, 4 + j);
+		}
+		CK(cor_stats_set_code(x->r, ti, ri, 0, pid,
+		                      pl != NULL ? pl->name : NULL));
+		CK(cor_stats_set_code(x->r, ti, ri, 1,
+		                      pl != NULL ? pl->country : NULL,
+		                      pl != NULL ? country_name(x, pl->country)
+		                                 : NULL));
+		CK(cor_stats_set_count(x->r, ti, ri, 2, tot));
+		CK(cor_stats_set_share(x->r, ti, ri, 3, tot, known1,
+		                       ref(ti, ri, 2)));
+		CK(cor_stats_set_text(x->r, ti, ri, 8, roles[best]));
+		CK(cor_stats_constrain(x->r, ref(ti, ri, 2), mem, 4));
+	}
+out:
+	PQclear(res);
+	return rc;
+}
+
+static int kind_routes(run *x)
+{
+	static const char *sql =
+		"SELECT route, n, sum(n) OVER () AS total,"
+		" count(*) OVER () AS distinct_routes FROM ("
+		"SELECT c.route, count(*) AS n" CASE_FROM CASE_WHERE
+		" AND cardinality(c.route) >= 1 GROUP BY c.route) s"
+		" ORDER BY n DESC, route LIMIT $9::int";
+	static const cor_stats_col cols[] = {
+		COL_CODE("route", "route", "#route+places"),
+		{ "steps", "steps", "#meta+steps", COR_COL_NUM, 0 },
+		COL_N("n", "cases", "#affected+num"),
+		COL_SHARE,
+	};
+	char top[16], *buf = NULL, *names = NULL;
+	const char *ex[1] = { top };
+	PGresult *res = NULL;
+	long long total = 0, sum = 0;
+	int ti, rc = 0, nr;
+	cor_stats_ref *mem = NULL;
+
+	snprintf(top, sizeof(top), "%d", x->req->top);
+	res = q(x, sql, 1, ex);
+	if (res == NULL)
+		return COR_EDB;
+	nr = PQntuples(res);
+	mem = calloc((size_t)nr + 2, sizeof(*mem));
+	if (mem == NULL) {
+		rc = oom(x);
+		goto out;
+	}
+	ti = cor_stats_table_add(x->r, "routes", "Most frequent full routes",
+	                         cols, 4);
+	CK(ti);
+	if (nr > 0)
+		total = ll(res, 0, 2);
+	for (int i = 0; i < nr; i++) {
+		/* route is a text[] literal {A,B,C}: ids have no commas,
+		 * quotes or braces (CHECK on place.id) */
+		const char *lit = sv(res, i, 0);
+		size_t len = strlen(lit);
+		int steps = 1, ri;
+		char *tok, *save = NULL;
+		size_t no = 0, cap = len * 8 + 64;
+
+		free(buf);
+		free(names);
+		buf = strdup(lit + 1);
+		names = malloc(cap);
+		if (buf == NULL || names == NULL) {
+			rc = oom(x);
+			goto out;
+		}
+		names[0] = '\0';
+		if (len >= 2)
+			buf[len - 2] = '\0';
+		for (tok = strtok_r(buf, ",", &save); tok != NULL;
+		     tok = strtok_r(NULL, ",", &save)) {
+			const char *nm = place_name(x, tok);
+			no += (size_t)snprintf(names + no, cap - no, "%s%s",
+			                       no ? " > " : "",
+			                       nm != NULL ? nm : tok);
+			if (no >= cap)
+				no = cap - 1;
+		}
+		for (const char *c = lit; *c; c++)
+			steps += *c == ',';
+		for (char *c = buf; c < buf + len - 2; c++)
+			if (*c == '\0')
+				*c = '>';
+		ri = cor_stats_row_add(x->r, ti, 0);
+		CK(ri);
+		CK(cor_stats_set_code(x->r, ti, ri, 0, buf, names));
+		cor_stats_cell_at(x->r, ti, ri, 1)->v = steps;
+		CK(cor_stats_set_count(x->r, ti, ri, 2, ll(res, i, 1)));
+		CK(cor_stats_set_share(x->r, ti, ri, 3, ll(res, i, 1), total,
+		                       ref(ti, ri, 2)));
+		sum += ll(res, i, 1);
+		mem[i] = ref(ti, ri, 2);
+	}
+	if (nr > 0) {
+		int ro = cor_stats_row_add(x->r, ti, 0), rt;
+
+		CK(ro);
+		CK(cor_stats_set_code(x->r, ti, ro, 0, "other",
+		                      "all other routes"));
+		CK(cor_stats_set_na(x->r, ti, ro, 1, "several"));
+		CK(cor_stats_set_count(x->r, ti, ro, 2, total - sum));
+		CK(cor_stats_set_share(x->r, ti, ro, 3, total - sum, total,
+		                       ref(ti, ro, 2)));
+		mem[nr] = ref(ti, ro, 2);
+		rt = cor_stats_row_add(x->r, ti, 1);
+		CK(rt);
+		CK(cor_stats_set_code(x->r, ti, rt, 0, NULL, "Total"));
+		CK(cor_stats_set_na(x->r, ti, rt, 1, "several"));
+		CK(cor_stats_set_count(x->r, ti, rt, 2, total));
+		CK(cor_stats_set_share(x->r, ti, rt, 3, total, total,
+		                       ref(ti, rt, 2)));
+		CK(cor_stats_constrain(x->r, ref(ti, rt, 2), mem, nr + 1));
+	}
+	rc = case_batches(x, NULL, NULL);
+out:
+	PQclear(res);
+	free(mem);
+	free(buf);
+	free(names);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* profile                                                              */
+/* ------------------------------------------------------------------ */
+
+/* One-dimension table of (code, n) rows of res with share of denom. */
+static int onedim(run *x, PGresult *res, const char *name, const char *title,
+                  const cor_stats_col *cc, long long denom)
+{
+	cor_stats_col cols[3] = { *cc, COL_N("n", "cases", "#affected+num"),
+	                          COL_SHARE };
+	int ti = cor_stats_table_add(x->r, name, title, cols, 3), rc = 0;
+
+	CK(ti);
+	for (int i = 0; i < PQntuples(res); i++) {
+		int ri = cor_stats_row_add(x->r, ti, 0);
+		CK(ri);
+		CK(cor_stats_set_code(x->r, ti, ri, 0, sv(res, i, 0), NULL));
+		CK(cor_stats_set_count(x->r, ti, ri, 1, ll(res, i, 1)));
+		CK(cor_stats_set_share(x->r, ti, ri, 2, ll(res, i, 1), denom,
+		                       ref(ti, ri, 1)));
+	}
+	rc = ti;
+out:
+	return rc;
+}
+
+static int kind_profile(run *x, cor_stats_ref *grand)
+{
+	static const char *sql_sa =
+		"SELECT s, a, GROUPING(s, a) AS g, count(*) AS n FROM ("
+		"SELECT coalesce(c.sex, 'unknown') AS s,"
+		" coalesce(c.age_band, 'unknown') AS a" CASE_FROM CASE_WHERE
+		") z GROUP BY CUBE (s, a) ORDER BY g, s, a";
+	static const char *sql_es =
+		"SELECT t, s, GROUPING(t, s) AS g, count(*) AS n FROM ("
+		"SELECT e.t, coalesce(c.sex, 'unknown') AS s" CASE_FROM
+		", unnest(c.exploitation_types) AS e(t)" CASE_WHERE
+		") z GROUP BY CUBE (t, s) ORDER BY g, n DESC, t, s";
+	static const char *sql_mc =
+		"SELECT m.t, count(*) AS n" CASE_FROM
+		", unnest(c.means_of_control) AS m(t)" CASE_WHERE
+		" GROUP BY 1 ORDER BY n DESC, 1";
+	static const char *sql_rr =
+		"SELECT c.recruiter_relationship, count(*) AS n" CASE_FROM
+		CASE_WHERE " AND c.recruiter_relationship IS NOT NULL"
+		" GROUP BY 1 ORDER BY n DESC, 1";
+	const cor_stats_col csex = COL_CODE("sex", "sex", "#affected+sex");
+	const cor_stats_col cage = COL_CODE("age_band", "age band",
+	                                    "#affected+age+band");
+	const cor_stats_col cexp = COL_CODE("exploitation",
+	                                    "exploitation type",
+	                                    "#exploitation+type");
+	const cor_stats_col cmc = COL_CODE("means", "means of control",
+	                                   "#control+means");
+	const cor_stats_col crr = COL_CODE("relationship",
+	                                   "recruiter relationship",
+	                                   "#recruiter+relationship");
+	PGresult *res = NULL;
+	denoms dn;
+	int rc;
+
+	rc = case_batches3(x, NULL, NULL, &dn);
+	if (rc != 0)
+		return rc;
+	res = q(x, sql_sa, 0, NULL);
+	if (res == NULL)
+		return COR_EDB;
+	rc = twoway(x, res, "sex_age", "Sex by age band", &csex, &cage,
+	            no_name, no_name, grand);
+	PQclear(res);
+	if (rc < 0)
+		return rc;
+	res = q(x, sql_es, 0, NULL);
+	if (res == NULL)
+		return COR_EDB;
+	rc = twoway(x, res, "exploitation_sex", "Forms of exploitation by sex "
+	            "(mentions: a case may have several forms)", &cexp, &csex,
+	            no_name, no_name, NULL);
+	PQclear(res);
+	if (rc < 0)
+		return rc;
+	res = q(x, sql_mc, 0, NULL);
+	if (res == NULL)
+		return COR_EDB;
+	rc = onedim(x, res, "control", "Means of control (share of cases "
+	            "with a recorded means; several per case)", &cmc,
+	            dn.means);
+	PQclear(res);
+	if (rc < 0)
+		return rc;
+	res = q(x, sql_rr, 0, NULL);
+	if (res == NULL)
+		return COR_EDB;
+	rc = onedim(x, res, "recruiter", "Relationship to the recruiter "
+	            "(share of cases where recorded)", &crr, dn.recruiter);
+	PQclear(res);
+	return rc < 0 ? rc : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* counties                                                             */
+/* ------------------------------------------------------------------ */
+
+static int kind_counties(run *x)
+{
+	static const char *sql_is =
+		"SELECT c.identification_county, coalesce(c.origin_admin1,"
+		" p1.admin1) AS src,"
+		" GROUPING(c.identification_county, coalesce(c.origin_admin1,"
+		" p1.admin1)) AS g, count(*)" CASE_FROM
+		" LEFT JOIN place p1 ON p1.id = c.route[1]" CASE_WHERE
+		" GROUP BY GROUPING SETS ((c.identification_county),"
+		" (coalesce(c.origin_admin1, p1.admin1)))";
+	static const char *sql_td =
+		"SELECT p.admin1, (s = cardinality(c.route))::int AS dest,"
+		" count(*)" CASE_FROM
+		" CROSS JOIN LATERAL generate_subscripts(c.route, 1) AS s"
+		" JOIN place p ON p.id = c.route[s]"
+		" LEFT JOIN place p0 ON p0.id = c.route[s - 1]" CASE_WHERE
+		" AND s > 1 AND p.country = 'KEN' AND (s = cardinality(c.route)"
+		"  OR p0.admin1 IS DISTINCT FROM p.admin1)"
+		" GROUP BY 1, 2";
+	static const char *sql_ex =
+		"SELECT c.identification_county, e.t, count(*) AS n" CASE_FROM
+		", unnest(c.exploitation_types) AS e(t)" CASE_WHERE
+		" AND c.identification_county IS NOT NULL"
+		" GROUP BY 1, 2 ORDER BY 1, n DESC, 2";
+	static const cor_stats_col cols[] = {
+		COL_CODE("county", "county", "#adm1"),
+		COL_N("n", "identified", "#affected+num+identified"),
+		COL_N("n_source", "source", "#affected+num+origin"),
+		COL_N("n_transit", "transit", "#affected+num+transit"),
+		COL_N("n_destination", "destination", "#affected+num+dest"),
+	};
+	static const cor_stats_col ecols[] = {
+		COL_CODE("county", "county", "#adm1"),
+		COL_CODE("exploitation", "exploitation type",
+		         "#exploitation+type"),
+		COL_N("n", "cases", "#affected+num"),
+	};
+	PGresult *r1 = NULL, *r2 = NULL, *r3 = NULL;
+	int ti, te, rc = 0;
+
+	r1 = q(x, sql_is, 0, NULL);
+	if (r1 == NULL)
+		return COR_EDB;
+	r2 = q(x, sql_td, 0, NULL);
+	if (r2 == NULL) {
+		rc = COR_EDB;
+		goto out;
+	}
+	r3 = q(x, sql_ex, 0, NULL);
+	if (r3 == NULL) {
+		rc = COR_EDB;
+		goto out;
+	}
+	ti = cor_stats_table_add(x->r, "counties", "Kenyan counties: cases "
+	                         "identified, and as source, transit point or "
+	                         "destination (last recorded step)", cols, 5);
+	CK(ti);
+	for (int a = 0; a < x->nadmin1; a++) {
+		const char *pc = x->admin1[a].code;
+		long long v[4] = { 0, 0, 0, 0 };
+		int ri;
+
+		if (strncmp(pc, "KE", 2) != 0)
+			continue;
+		for (int i = 0; i < PQntuples(r1); i++) {
+			int g = (int)ll(r1, i, 2);
+			const char *c0 = sv(r1, i, g == 1 ? 0 : 1);
+			if (c0 != NULL && strcmp(c0, pc) == 0)
+				v[g == 1 ? 0 : 1] += ll(r1, i, 3);
+		}
+		for (int i = 0; i < PQntuples(r2); i++) {
+			const char *c0 = sv(r2, i, 0);
+			if (c0 != NULL && strcmp(c0, pc) == 0)
+				v[ll(r2, i, 1) ? 3 : 2] += ll(r2, i, 2);
+		}
+		ri = cor_stats_row_add(x->r, ti, 0);
+		CK(ri);
+		CK(cor_stats_set_code(x->r, ti, ri, 0, pc, x->admin1[a].name));
+		for (int j = 0; j < 4; j++)
+			CK(cor_stats_set_count(x->r, ti, ri, 1 + j, v[j]));
+	}
+	/* P-code order (KE001 .. KE047) */
+	{
+		cor_stats_table *t = &x->r->tables[ti];
+		for (int a = 1; a < t->nrow; a++) {
+			cor_stats_row tmp = t->rows[a];
+			int b = a;
+			while (b > 0 && strcmp(t->rows[b - 1].cells[0].code,
+			                       tmp.cells[0].code) > 0) {
+				t->rows[b] = t->rows[b - 1];
+				b--;
+			}
+			t->rows[b] = tmp;
+		}
+	}
+	te = cor_stats_table_add(x->r, "county_exploitation", "Forms of "
+	                         "exploitation by county of identification",
+	                         ecols, 3);
+	CK(te);
+	for (int i = 0; i < PQntuples(r3); i++) {
+		int ri = cor_stats_row_add(x->r, te, 0);
+		CK(ri);
+		CK(cor_stats_set_code(x->r, te, ri, 0, sv(r3, i, 0),
+		                      admin1_name(x, sv(r3, i, 0))));
+		CK(cor_stats_set_code(x->r, te, ri, 1, sv(r3, i, 1), NULL));
+		CK(cor_stats_set_count(x->r, te, ri, 2, ll(r3, i, 2)));
+	}
+	rc = case_batches(x, NULL, NULL);
+out:
+	PQclear(r1);
+	PQclear(r2);
+	PQclear(r3);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* incidents                                                            */
+/* ------------------------------------------------------------------ */
+
+static int filters_warn(run *x, const char *what)
+{
+	const cor_stats_req *r = x->req;
+
+	if (r->case_type != NULL || r->citizenship != NULL ||
+	    r->sex != NULL || r->county != NULL)
+		return cor_stats_warn(x->r, "case filters (case type, "
+		                      "citizenship, sex, county) do not apply "
+		                      "to %s", what);
+	return 0;
+}
+
+typedef struct agg {
+	char key[40], key2[40];
+	long long n, dead, missing, inc;
+} agg;
+
+static agg *agg_get(agg **a, int *na, int *cap, const char *k1,
+                    const char *k2)
+{
+	for (int i = 0; i < *na; i++)
+		if (strcmp((*a)[i].key, k1) == 0 &&
+		    strcmp((*a)[i].key2, k2) == 0)
+			return &(*a)[i];
+	if (*na == *cap) {
+		int nc = *cap ? 2 * *cap : 32;
+		agg *n = realloc(*a, (size_t)nc * sizeof(*n));
+		if (n == NULL)
+			return NULL;
+		*a = n;
+		*cap = nc;
+	}
+	memset(&(*a)[*na], 0, sizeof(agg));
+	snprintf((*a)[*na].key, sizeof((*a)[*na].key), "%s", k1);
+	snprintf((*a)[*na].key2, sizeof((*a)[*na].key2), "%s", k2);
+	return &(*a)[(*na)++];
+}
+
+static int kind_incidents(run *x)
+{
+	static const char *sql =
+		"SELECT i.reported_date::text, i.dead, i.missing,"
+		" i.total_dead_missing, i.lat, i.lon, i.batch_id,"
+		" b.synthetic FROM incident i"
+		" JOIN batch b ON b.id = i.batch_id AND b.active"
+		" WHERE i.lat IS NOT NULL"
+		" AND ($1::date IS NULL OR i.reported_date >= $1::date)"
+		" AND ($2::date IS NULL OR i.reported_date <= $2::date)"
+		" AND i.lat BETWEEN $3::float8 AND $4::float8"
+		" AND i.lon BETWEEN $5::float8 AND $6::float8"
+		" AND ($7::bigint IS NULL OR i.batch_id = $7::bigint)"
+		" AND ($8::text IS NULL OR b.format = $8::text)"
+		" ORDER BY i.reported_date, i.id";
+	static const cor_stats_col pcols[] = {
+		{ "period", "period", "#date+period", COR_COL_PERIOD, 0 },
+		COL_N("n", "dead and missing", "#affected+killed+missing"),
+		COL_N("dead", "dead", "#affected+killed"),
+		COL_N("missing", "missing", "#affected+missing"),
+		COL_N("incidents", "incidents", "#event+num"),
+	};
+	static const cor_stats_col lcols[] = {
+		COL_CODE("from", "from", "#loc+from"),
+		COL_CODE("to", "to", "#loc+to"),
+		COL_N("n", "dead and missing", "#affected+killed+missing"),
+		COL_N("incidents", "incidents", "#event+num"),
+	};
+	static const cor_stats_col ccols[] = {
+		COL_CODE("country", "country", "#country"),
+		COL_N("n", "dead and missing", "#affected+killed+missing"),
+		COL_N("incidents", "incidents", "#event+num"),
+	};
+	const place **leg = NULL;
+	agg *ap = NULL, *al = NULL, *ac = NULL;
+	int nap = 0, cap_p = 0, nal = 0, cap_l = 0, nac = 0, cap_c = 0;
+	int nleg = 0, rc = 0, tp, tl, tc;
+	double la0 = 90, la1 = -90, lo0 = 180, lo1 = -180, pad;
+	char b[4][32], lab[48];
+	const char *params[8];
+	PGresult *res = NULL;
+	long lo = 0, hi = -1;
+	long long tot[4] = { 0, 0, 0, 0 };
+	cor_stats_ref totref[3][4];
+
+	rc = filters_warn(x, "Missing Migrants incidents");
+	if (rc != 0)
+		return oom(x);
+	/* corridor legs: consecutive places in corridor_seq order */
+	leg = calloc((size_t)x->nplace + 1, sizeof(*leg));
+	if (leg == NULL)
+		return oom(x);
+	for (int i = 0; i < x->nplace; i++)
+		if (x->places[i].seq >= 0)
+			leg[nleg++] = &x->places[i];
+	for (int a = 1; a < nleg; a++) {
+		const place *t = leg[a];
+		int c = a;
+		while (c > 0 && leg[c - 1]->seq > t->seq) {
+			leg[c] = leg[c - 1];
+			c--;
+		}
+		leg[c] = t;
+	}
+	for (int i = 0; i < nleg; i++) {
+		la0 = fmin(la0, leg[i]->lat);
+		la1 = fmax(la1, leg[i]->lat);
+		lo0 = fmin(lo0, leg[i]->lon);
+		lo1 = fmax(lo1, leg[i]->lon);
+	}
+	if (nleg < 2) {
+		CK(cor_stats_warn(x->r, "no corridor legs in the gazetteer "
+		                  "(place.corridor_seq)"));
+		nleg = 0;
+	}
+	/* bounding box prefilter: 1 degree of latitude ~ 111 km; longitude
+	 * degrees shrink with cos(lat), at most ~35 degrees here */
+	pad = x->req->buffer_km / 111.0 / cos(40.0 * M_PI / 180.0) + 0.01;
+	snprintf(b[0], sizeof(b[0]), "%.6f", la0 - pad);
+	snprintf(b[1], sizeof(b[1]), "%.6f", la1 + pad);
+	snprintf(b[2], sizeof(b[2]), "%.6f", lo0 - pad);
+	snprintf(b[3], sizeof(b[3]), "%.6f", lo1 + pad);
+	params[0] = x->p[0];
+	params[1] = x->p[1];
+	params[2] = b[0];
+	params[3] = b[1];
+	params[4] = b[2];
+	params[5] = b[3];
+	params[6] = x->p[6];
+	params[7] = x->p[7];
+	res = cor_db_query(x->conn, sql, 8, params, PGRES_TUPLES_OK, x->err);
+	if (res == NULL) {
+		rc = COR_EDB;
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(res) && nleg > 0; i++) {
+		double lat = strtod(PQgetvalue(res, i, 4), NULL);
+		double lon = strtod(PQgetvalue(res, i, 5), NULL);
+		double best = INFINITY, bp = INFINITY;
+		int bl = -1;
+		const place *np = NULL;
+		long long n, dead = ll(res, i, 1), miss = ll(res, i, 2);
+		agg *a;
+
+		for (int l = 0; l + 1 < nleg; l++) {
+			double d = cor_stats_seg_km(lat, lon, leg[l]->lat,
+			                            leg[l]->lon, leg[l + 1]->lat,
+			                            leg[l + 1]->lon);
+			if (d < best) {
+				best = d;
+				bl = l;
+			}
+		}
+		if (bl < 0 || !(best <= x->req->buffer_km))
+			continue;
+		for (int p = 0; p < x->nplace; p++) {
+			double d = cor_stats_gc_km(lat, lon, x->places[p].lat,
+			                           x->places[p].lon);
+			if (d < bp) {
+				bp = d;
+				np = &x->places[p];
+			}
+		}
+		n = PQgetisnull(res, i, 3) ? dead + miss : ll(res, i, 3);
+		cor_stats_period_label(PQgetvalue(res, i, 0), x->req->by, lab,
+		                       sizeof(lab));
+		{
+			long idx = date_index(x->req->by,
+			                      PQgetvalue(res, i, 0));
+			if (hi < lo) {
+				lo = hi = idx;
+			} else {
+				lo = idx < lo ? idx : lo;
+				hi = idx > hi ? idx : hi;
+			}
+		}
+		a = agg_get(&ap, &nap, &cap_p, lab, "");
+		if (a == NULL)
+			goto nomem;
+		a->n += n;
+		a->dead += dead;
+		a->missing += miss;
+		a->inc++;
+		a = agg_get(&al, &nal, &cap_l, leg[bl]->id, leg[bl + 1]->id);
+		if (a == NULL)
+			goto nomem;
+		a->n += n;
+		a->inc++;
+		a = agg_get(&ac, &nac, &cap_c, np != NULL ? np->country : "UNK",
+		            "");
+		if (a == NULL)
+			goto nomem;
+		a->n += n;
+		a->inc++;
+		tot[0] += n;
+		tot[1] += dead;
+		tot[2] += miss;
+		tot[3]++;
+		rc = add_batches(x, res, 6, 7);
+		if (rc != 0)
+			goto out;
+	}
+	/* by period, with the window's empty periods as zeros */
+	if (x->from[0])
+		lo = date_index(x->req->by, x->from);
+	if (x->to[0])
+		hi = date_index(x->req->by, x->to);
+	tp = cor_stats_table_add(x->r, "incidents_period", "Dead and missing "
+	                         "near the corridor (Missing Migrants "
+	                         "Project) by period", pcols, 5);
+	CK(tp);
+	{
+		cor_stats_ref mem[4][2048];
+		int nm = 0, rt;
+
+		for (long idx = lo; idx <= hi && hi - lo < 2048; idx++) {
+			int ri = cor_stats_row_add(x->r, tp, 0);
+			agg *a = NULL;
+
+			CK(ri);
+			index_label(x->req->by, idx, lab, sizeof(lab));
+			for (int j = 0; j < nap; j++)
+				if (strcmp(ap[j].key, lab) == 0)
+					a = &ap[j];
+			CK(cor_stats_set_text(x->r, tp, ri, 0, lab));
+			CK(cor_stats_set_count(x->r, tp, ri, 1, a ? a->n : 0));
+			CK(cor_stats_set_count(x->r, tp, ri, 2,
+			                       a ? a->dead : 0));
+			CK(cor_stats_set_count(x->r, tp, ri, 3,
+			                       a ? a->missing : 0));
+			CK(cor_stats_set_count(x->r, tp, ri, 4,
+			                       a ? a->inc : 0));
+			for (int j = 0; j < 4; j++)
+				mem[j][nm] = ref(tp, ri, 1 + j);
+			nm++;
+		}
+		rt = cor_stats_row_add(x->r, tp, 1);
+		CK(rt);
+		CK(cor_stats_set_text(x->r, tp, rt, 0, "Total"));
+		for (int j = 0; j < 4; j++) {
+			CK(cor_stats_set_count(x->r, tp, rt, 1 + j, tot[j]));
+			totref[0][j] = ref(tp, rt, 1 + j);
+			if (nm > 0)
+				CK(cor_stats_constrain(x->r, totref[0][j],
+				                       mem[j], nm));
+		}
+	}
+	tl = cor_stats_table_add(x->r, "incidents_leg", "Dead and missing by "
+	                         "nearest corridor leg", lcols, 4);
+	CK(tl);
+	tc = cor_stats_table_add(x->r, "incidents_country", "Dead and missing "
+	                         "by country of the nearest place", ccols, 3);
+	CK(tc);
+	for (int pass = 0; pass < 2; pass++) {
+		int t = pass == 0 ? tl : tc, nc = pass == 0 ? 2 : 1;
+		agg *A = pass == 0 ? al : ac;
+		int nA = pass == 0 ? nal : nac, rt;
+		cor_stats_ref *m1 = calloc((size_t)nA + 1, sizeof(*m1));
+		cor_stats_ref *m2 = calloc((size_t)nA + 1, sizeof(*m2));
+
+		if (m1 == NULL || m2 == NULL) {
+			free(m1);
+			free(m2);
+			goto nomem;
+		}
+		for (int j = 0; j < nA; j++) {
+			int ri = cor_stats_row_add(x->r, t, 0);
+			if (ri < 0) {
+				free(m1);
+				free(m2);
+				goto nomem;
+			}
+			if (pass == 0) {
+				rc = cor_stats_set_code(x->r, t, ri, 0, A[j].key,
+				        place_name(x, A[j].key));
+				if (rc == 0)
+					rc = cor_stats_set_code(x->r, t, ri, 1,
+					        A[j].key2,
+					        place_name(x, A[j].key2));
+			} else {
+				rc = cor_stats_set_code(x->r, t, ri, 0, A[j].key,
+				        country_name(x, A[j].key));
+			}
+			if (rc == 0)
+				rc = cor_stats_set_count(x->r, t, ri, nc,
+				                         A[j].n);
+			if (rc == 0)
+				rc = cor_stats_set_count(x->r, t, ri, nc + 1,
+				                         A[j].inc);
+			m1[j] = ref(t, ri, nc);
+			m2[j] = ref(t, ri, nc + 1);
+			if (rc != 0)
+				break;
+		}
+		rt = rc == 0 ? cor_stats_row_add(x->r, t, 1) : rc;
+		if (rt >= 0) {
+			rc = cor_stats_set_code(x->r, t, rt, 0, NULL, "Total");
+			if (rc == 0 && pass == 0)
+				rc = cor_stats_set_code(x->r, t, rt, 1, NULL,
+				                        "Total");
+			if (rc == 0)
+				rc = cor_stats_set_count(x->r, t, rt, nc,
+				                         tot[0]);
+			if (rc == 0)
+				rc = cor_stats_set_count(x->r, t, rt, nc + 1,
+				                         tot[3]);
+			if (rc == 0 && nA > 0)
+				rc = cor_stats_constrain(x->r,
+				        ref(t, rt, nc), m1, nA);
+			if (rc == 0 && nA > 0)
+				rc = cor_stats_constrain(x->r,
+				        ref(t, rt, nc + 1), m2, nA);
+			/* the same totals are printed in the period table:
+			 * margins of each other */
+			if (rc == 0)
+				rc = cor_stats_constrain(x->r, totref[0][0],
+				        &(cor_stats_ref){ t, rt, nc }, 1);
+			if (rc == 0)
+				rc = cor_stats_constrain(x->r,
+				        ref(t, rt, nc), &totref[0][0], 1);
+			if (rc == 0)
+				rc = cor_stats_constrain(x->r, totref[0][3],
+				        &(cor_stats_ref){ t, rt, nc + 1 }, 1);
+			if (rc == 0)
+				rc = cor_stats_constrain(x->r,
+				        ref(t, rt, nc + 1), &totref[0][3], 1);
+		} else {
+			rc = rt;
+		}
+		free(m1);
+		free(m2);
+		if (rc != 0)
+			goto nomem;
+	}
+	if (nleg > 0)
+		CK(cor_stats_warn(x->r, "incidents within %.0f km of a corridor "
+		                  "leg (great-circle distance); %d legs",
+		                  x->req->buffer_km, nleg - 1));
+	rc = 0;
+	goto out;
+nomem:
+	rc = oom(x);
+out:
+	PQclear(res);
+	free(leg);
+	free(ap);
+	free(al);
+	free(ac);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* stocks                                                               */
+/* ------------------------------------------------------------------ */
+
+static int kind_stocks(run *x)
+{
+	static const char *sql =
+		"SELECT origin, asylum, year, refugees, asylum_seekers,"
+		" batch_id, synthetic FROM ("
+		"SELECT DISTINCT ON (s.year, s.origin, s.asylum) s.origin,"
+		" s.asylum, s.year, s.refugees, s.asylum_seekers, s.batch_id,"
+		" b.synthetic FROM od_stock s"
+		" JOIN batch b ON b.id = s.batch_id AND b.active"
+		" WHERE s.origin = ANY ($1::text[]) AND s.asylum = ANY ($2::text[])"
+		" AND s.year >= coalesce($3::int, (SELECT max(year) - 10"
+		"  FROM od_stock))"
+		" AND ($4::int IS NULL OR s.year <= $4::int)"
+		" AND ($5::bigint IS NULL OR s.batch_id = $5::bigint)"
+		" AND ($6::text IS NULL OR b.format = $6::text)"
+		" ORDER BY s.year, s.origin, s.asylum, s.batch_id DESC) z"
+		" ORDER BY origin, asylum, year";
+	static const cor_stats_col cols[] = {
+		COL_CODE("origin", "origin", "#country+origin"),
+		COL_CODE("asylum", "asylum", "#country+asylum"),
+		{ "period", "year", "#date+year", COR_COL_PERIOD, 0 },
+		COL_N("refugees", "refugees", "#affected+refugees"),
+		COL_N("asylum_seekers", "asylum-seekers", "#affected+asylum"),
+		COL_N("n", "refugees and asylum-seekers",
+		      "#affected+refugees+asylum"),
+		{ "change_pct", "change on previous year %",
+		  "#indicator+change+pct", COR_COL_NUM, 0 },
+	};
+	char y1[16], y2[16];
+	const char *params[6];
+	PGresult *res = NULL;
+	int ti, rc = 0, first = -1;
+
+	rc = filters_warn(x, "UNHCR stocks");
+	if (rc != 0)
+		return oom(x);
+	snprintf(y1, sizeof(y1), "%.4s", x->from);
+	if (x->from[0])
+		snprintf(y1, sizeof(y1), "%d", atoi(x->from) - 1);
+	snprintf(y2, sizeof(y2), "%.4s", x->to);
+	params[0] = "{ETH,SOM,ERI}";
+	params[1] = "{KEN,TZA,MWI,MOZ,ZMB,ZWE,ZAF}";
+	params[2] = x->from[0] ? y1 : NULL;
+	params[3] = x->to[0] ? y2 : NULL;
+	params[4] = x->p[6];
+	params[5] = x->p[7];
+	res = cor_db_query(x->conn, sql, 6, params, PGRES_TUPLES_OK, x->err);
+	if (res == NULL)
+		return COR_EDB;
+	ti = cor_stats_table_add(x->r, "stocks", "UNHCR refugees and "
+	                         "asylum-seekers by origin and asylum country "
+	                         "(end of year)", cols, 7);
+	CK(ti);
+	for (int i = 0; i < PQntuples(res); i++) {
+		long long rf = ll(res, i, 3), as = ll(res, i, 4);
+		int year = atoi(PQgetvalue(res, i, 2)), ri, prev;
+		cor_stats_cell *c;
+		const char *o = sv(res, i, 0), *a = sv(res, i, 1);
+
+		if (x->from[0] && year < atoi(x->from)) {
+			first = i;      /* previous year: for the change only */
+			continue;
+		}
+		prev = i > 0 && strcmp(sv(res, i - 1, 0), o) == 0 &&
+		       strcmp(sv(res, i - 1, 1), a) == 0 &&
+		       atoi(PQgetvalue(res, i - 1, 2)) == year - 1 ? i - 1
+		                                                   : -1;
+		ri = cor_stats_row_add(x->r, ti, 0);
+		CK(ri);
+		CK(cor_stats_set_code(x->r, ti, ri, 0, o, country_name(x, o)));
+		CK(cor_stats_set_code(x->r, ti, ri, 1, a, country_name(x, a)));
+		CK(cor_stats_set_text(x->r, ti, ri, 2, PQgetvalue(res, i, 2)));
+		if (PQgetisnull(res, i, 3))
+			CK(cor_stats_set_na(x->r, ti, ri, 3, "not reported"));
+		else
+			CK(cor_stats_set_count(x->r, ti, ri, 3, rf));
+		if (PQgetisnull(res, i, 4))
+			CK(cor_stats_set_na(x->r, ti, ri, 4, "not reported"));
+		else
+			CK(cor_stats_set_count(x->r, ti, ri, 4, as));
+		CK(cor_stats_set_count(x->r, ti, ri, 5, rf + as));
+		if (!PQgetisnull(res, i, 3) && !PQgetisnull(res, i, 4)) {
+			cor_stats_ref m[2] = { ref(ti, ri, 3), ref(ti, ri, 4) };
+			CK(cor_stats_constrain(x->r, ref(ti, ri, 5), m, 2));
+		}
+		c = cor_stats_cell_at(x->r, ti, ri, 6);
+		if (prev < 0) {
+			c->status = COR_CELL_NA;
+			c->reason = "no previous year";
+		} else {
+			long long pn = ll(res, prev, 3) + ll(res, prev, 4);
+			if (pn == 0) {
+				c->status = COR_CELL_NA;
+				c->reason = "zero in previous year";
+			} else {
+				c->v = 100.0 * ((double)(rf + as) /
+				                (double)pn - 1.0);
+				c->ndep = 1;
+				c->dep[0] = ref(ti, ri, 5);
+				if (ri > 0 && prev != first)
+					c->dep[c->ndep++] = ref(ti, ri - 1, 5);
+			}
+		}
+	}
+	rc = add_batches(x, res, 5, 6);
+	if (rc == 0 && PQntuples(res) == 0)
+		CK(cor_stats_warn(x->r, "no UNHCR stocks loaded for the corridor "
+		                  "pairs (origin ETH, SOM, ERI)"));
+out:
+	PQclear(res);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* brief, dispatcher, owner check                                       */
+/* ------------------------------------------------------------------ */
+
+/* Equality of two printed counts (each is the other's margin). */
+static int same_total(run *x, cor_stats_ref a, cor_stats_ref b)
+{
+	int rc;
+
+	if (a.table < 0 || b.table < 0)
+		return 0;
+	rc = cor_stats_constrain(x->r, a, &b, 1);
+	if (rc == 0)
+		rc = cor_stats_constrain(x->r, b, &a, 1);
+	return rc == COR_ENOMEM ? oom(x) : 0;
+}
+
+static int kind_brief(run *x)
+{
+	cor_stats_ref grand = NOREF;
+	char tf[11];
+	int rc, y, m, d, ts;
+
+	rc = kind_overview(x);
+	if (rc != 0)
+		return rc;
+	/* trend over the three years ending with the window */
+	tf[0] = '\0';
+	if (x->to[0] && dparse(x->to, &y, &m, &d) == 0) {
+		int a = y * 12 + (m - 1) - 35;
+		fmt_date(tf, a / 12, a % 12 + 1, 1);
+	}
+	ts = x->r->ntable;
+	rc = trend_tables(x, tf[0] ? tf : NULL, x->to[0] ? x->to : NULL);
+	if (rc != 0)
+		return rc;
+	/* the series' last period equals the window when the window is one
+	 * period: its count is the headline count */
+	if (x->from[0] && x->to[0] &&
+	    date_index(x->req->by, x->from) == date_index(x->req->by, x->to)) {
+		cor_stats_table *t = &x->r->tables[ts];
+		if (t->nrow > 0) {
+			rc = same_total(x, ref(0, 0, 1), ref(ts, t->nrow - 1, 1));
+			if (rc != 0)
+				return rc;
+		}
+	}
+	rc = kind_segments(x);
+	if (rc == 0)
+		rc = kind_nodes(x);
+	if (rc == 0)
+		rc = kind_profile(x, &grand);
+	if (rc == 0)
+		rc = same_total(x, ref(0, 0, 1), grand);
+	if (rc == 0)
+		rc = kind_counties(x);
+	if (rc == 0)
+		rc = kind_incidents(x);
+	if (rc == 0)
+		rc = kind_stocks(x);
+	return rc;
+}
+
+static int valid_code(const char *s, int minlen, int maxlen, int upper_digits)
+{
+	size_t n = strlen(s);
+
+	if ((int)n < minlen || (int)n > maxlen)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (upper_digits ? !(isupper(c) || isdigit(c)) : !islower(c) &&
+		    c != '_')
+			return 0;
+	}
+	return 1;
+}
+
+static int check_req(const cor_stats_req *q, cor_err *err)
+{
+	char tmp[11];
+
+	if ((int)q->kind < 0 || q->kind >= COR_STATS_NKINDS)
+		return cor_err_set(err, COR_EINVAL, "unknown kind");
+	if (q->k < 2 || q->k > 1000)
+		return cor_err_set(err, COR_EINVAL,
+		                   "--k %d: the threshold must be 2..1000",
+		                   q->k);
+	if (!(q->buffer_km > 0.0) || !isfinite(q->buffer_km) ||
+	    q->buffer_km > 2000.0)
+		return cor_err_set(err, COR_EINVAL,
+		                   "--buffer-km must be > 0 and <= 2000");
+	if (q->top < 1 || q->top > 10000)
+		return cor_err_set(err, COR_EINVAL, "top must be 1..10000");
+	if (q->from[0] && cor_stats_parse_bound(q->from, 0, tmp, err) != 0)
+		return COR_EINVAL;
+	if (q->to[0] && cor_stats_parse_bound(q->to, 1, tmp, err) != 0)
+		return COR_EINVAL;
+	if (q->from[0] && q->to[0] && strcmp(q->from, q->to) > 0)
+		return cor_err_set(err, COR_EINVAL,
+		                   "--from %s is after --to %s", q->from, q->to);
+	if (q->case_type != NULL && strcmp(q->case_type, "trafficking") != 0 &&
+	    strcmp(q->case_type, "smuggling") != 0 &&
+	    strcmp(q->case_type, "vulnerable_migrant") != 0)
+		return cor_err_set(err, COR_EINVAL,
+		                   "--case-type '%s': expected trafficking, "
+		                   "smuggling or vulnerable_migrant",
+		                   q->case_type);
+	if (q->citizenship != NULL && !valid_code(q->citizenship, 3, 3, 1))
+		return cor_err_set(err, COR_EINVAL,
+		                   "--citizenship '%s': expected an ISO 3166-1 "
+		                   "alpha-3 code such as ETH", q->citizenship);
+	if (q->sex != NULL && strcmp(q->sex, "male") != 0 &&
+	    strcmp(q->sex, "female") != 0 && strcmp(q->sex, "other") != 0)
+		return cor_err_set(err, COR_EINVAL,
+		                   "--sex '%s': expected male, female or other",
+		                   q->sex);
+	if (q->county != NULL && !valid_code(q->county, 3, 10, 1))
+		return cor_err_set(err, COR_EINVAL,
+		                   "--county '%s': expected a P-code such as "
+		                   "KE011", q->county);
+	if (q->source != NULL && !valid_code(q->source, 1, 18, 1) &&
+	    strcmp(q->source, "cases") != 0 && strcmp(q->source, "ctdc") != 0 &&
+	    strcmp(q->source, "mmp") != 0 && strcmp(q->source, "unhcr") != 0)
+		return cor_err_set(err, COR_EINVAL,
+		                   "--source '%s': expected a batch id or a "
+		                   "format (cases, ctdc, mmp, unhcr)", q->source);
+	if (q->source != NULL && isupper((unsigned char)q->source[0]))
+		return cor_err_set(err, COR_EINVAL,
+		                   "--source '%s': expected a batch id or a "
+		                   "format (cases, ctdc, mmp, unhcr)", q->source);
+	return 0;
+}
+
+static char *own(cor_stats_result *r, int i, const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	r->own[i] = strdup(s);
+	return r->own[i];
+}
+
+int cor_stats_run(PGconn *conn, const cor_stats_req *req,
+                  cor_stats_result **out, cor_err *err)
+{
+	run x;
+	int rc, began = 0;
+	cor_stats_ref grand = NOREF;
+
+	*out = NULL;
+	rc = check_req(req, err);
+	if (rc != 0)
+		return rc;
+	memset(&x, 0, sizeof(x));
+	x.conn = conn;
+	x.req = req;
+	x.err = err;
+	if (req->from[0])
+		cor_stats_parse_bound(req->from, 0, x.from, err);
+	if (req->to[0])
+		cor_stats_parse_bound(req->to, 1, x.to, err);
+	x.p[0] = x.from[0] ? x.from : NULL;
+	x.p[1] = x.to[0] ? x.to : NULL;
+	x.p[2] = req->case_type;
+	x.p[3] = req->citizenship;
+	x.p[4] = req->sex;
+	x.p[5] = req->county;
+	if (req->source != NULL && isdigit((unsigned char)req->source[0])) {
+		snprintf(x.batch_id, sizeof(x.batch_id), "%s", req->source);
+		x.p[6] = x.batch_id;
+	} else {
+		x.p[7] = req->source;
+	}
+	x.r = cor_stats_result_new(req->kind, req->k);
+	if (x.r == NULL)
+		return cor_err_set(err, COR_ENOMEM, "out of memory");
+	x.r->req = *req;
+	memcpy(x.r->req.from, x.from, sizeof(x.from));
+	memcpy(x.r->req.to, x.to, sizeof(x.to));
+	x.r->req.case_type = own(x.r, 0, req->case_type);
+	x.r->req.citizenship = own(x.r, 1, req->citizenship);
+	x.r->req.sex = own(x.r, 2, req->sex);
+	x.r->req.county = own(x.r, 3, req->county);
+	x.r->req.source = own(x.r, 4, req->source);
+	x.r->no_suppress = req->no_suppress;
+	for (int i = 0; i < 5; i++) {
+		const char *s[] = { req->case_type, req->citizenship, req->sex,
+		                    req->county, req->source };
+		if (s[i] != NULL && x.r->own[i] == NULL) {
+			rc = cor_err_set(err, COR_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	/* one snapshot for every query of the output */
+	if (PQtransactionStatus(conn) == PQTRANS_IDLE) {
+		rc = cor_db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ "
+		                 "READ ONLY", err);
+		if (rc != 0)
+			goto out;
+		began = 1;
+	}
+	rc = load_ref(&x);
+	if (rc != 0)
+		goto out;
+	switch (req->kind) {
+	case COR_STATS_OVERVIEW:
+		rc = kind_overview(&x);
+		break;
+	case COR_STATS_TREND:
+		rc = trend_tables(&x, NULL, NULL);
+		break;
+	case COR_STATS_OD:
+		rc = kind_od(&x);
+		break;
+	case COR_STATS_SEGMENTS:
+		rc = kind_segments(&x);
+		break;
+	case COR_STATS_NODES:
+		rc = kind_nodes(&x);
+		break;
+	case COR_STATS_ROUTES:
+		rc = kind_routes(&x);
+		break;
+	case COR_STATS_PROFILE:
+		rc = kind_profile(&x, &grand);
+		if (rc == 0)
+			rc = case_batches(&x, NULL, NULL);
+		break;
+	case COR_STATS_COUNTIES:
+		rc = kind_counties(&x);
+		break;
+	case COR_STATS_INCIDENTS:
+		rc = kind_incidents(&x);
+		break;
+	case COR_STATS_STOCKS:
+		rc = kind_stocks(&x);
+		break;
+	case COR_STATS_BRIEF:
+		rc = kind_brief(&x);
+		break;
+	default:
+		rc = cor_err_set(err, COR_EINVAL, "unknown kind");
+		break;
+	}
+	if (rc != 0)
+		goto out;
+	if (began) {
+		began = 0;
+		rc = cor_db_exec(conn, "COMMIT", err);
+		if (rc != 0)
+			goto out;
+	}
+	if (req->no_suppress) {
+		x.r->k = req->k;
+		x.r->suppressed = 0;
+	} else {
+		rc = cor_stats_suppress(x.r, req->k, err);
+		if (rc != 0)
+			goto out;
+	}
+	*out = x.r;
+	x.r = NULL;
+out:
+	if (began) {
+		PGresult *res = PQexec(conn, "ROLLBACK");
+		PQclear(res);
+	}
+	free_ref(&x);
+	cor_stats_result_free(x.r);
+	return rc;
+}
+
+int cor_stats_is_owner(PGconn *conn, int *owner, cor_err *err)
+{
+	PGresult *res;
+
+	res = cor_db_query(conn,
+	                   "SELECT (SELECT rolsuper FROM pg_catalog.pg_roles"
+	                   " WHERE rolname = current_user)"
+	                   " OR coalesce((SELECT c.relowner = r.oid"
+	                   " FROM pg_catalog.pg_class c, pg_catalog.pg_roles r"
+	                   " WHERE c.oid = pg_catalog.to_regclass("
+	                   "'case_record') AND r.rolname = current_user),"
+	                   " false)", 0, NULL, PGRES_TUPLES_OK, err);
+	if (res == NULL)
+		return COR_EDB;
+	*owner = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) &&
+	         strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
 }

@@ -9,47 +9,49 @@
 #include "cmd.h"
 #include "corridor/db.h"
 
+#define SQL_DIR_HELP \
+	"  --sql-dir DIR  migration files (default: $COR_SQL_DIR, else\n" \
+	"                 the installed share directory, else ./sql)\n"
+
 static void usage(FILE *fp)
 {
 	fprintf(fp,
 	        "usage: corridor db init [--sql-dir DIR]\n"
 	        "       corridor db status [--sql-dir DIR]\n\n"
-	        "init    applies every sql/NNN_*.sql migration not yet recorded in\n"
-	        "        corridor_migration, in file-name order, each in its own\n"
-	        "        transaction; a second run changes nothing and says so.\n"
-	        "        Concurrent runs serialise on an advisory lock.\n"
-	        "status  lists applied migrations with their dates and SHA-256,\n"
-	        "        and the files still pending.\n\n"
-	        "  --sql-dir DIR  migration files (default: $COR_SQL_DIR, else\n"
-	        "                 the installed share directory, else ./sql)\n\n"
-	        "Exit: 0 ok, 1 an applied file has changed, 3 database unavailable,\n"
-	        "4 database error (the failing migration is rolled back), 5 file\n"
-	        "error.\n");
+	        "init    applies every sql/NNN_*.sql migration not yet\n"
+	        "        recorded in corridor_migration, in file-name order,\n"
+	        "        each in its own transaction; a second run changes\n"
+	        "        nothing and says so. Concurrent runs serialise on an\n"
+	        "        advisory lock.\n"
+	        "status  lists applied migrations with their dates and\n"
+	        "        SHA-256, and the files still pending.\n\n"
+	        SQL_DIR_HELP "\n"
+	        "Exit: 0 ok, 1 an applied file has changed, 3 database\n"
+	        "unavailable, 4 database error (the failing migration is\n"
+	        "rolled back), 5 file error.\n");
 }
 
 static void init_usage(FILE *fp)
 {
 	fprintf(fp,
 	        "usage: corridor db init [--sql-dir DIR]\n\n"
-	        "Applies pending schema migrations (sql/NNN_*.sql) in order, each\n"
-	        "in one transaction, recording version, SHA-256 and time in\n"
-	        "corridor_migration. Running it again applies nothing and prints\n"
-	        "\"schema up to date\". A recorded file whose content changed is\n"
-	        "an error (exit 1).\n\n"
-	        "  --sql-dir DIR  migration files (default: $COR_SQL_DIR, else\n"
-	        "                 the installed share directory, else ./sql)\n");
+	        "Applies pending schema migrations (sql/NNN_*.sql) in order,\n"
+	        "each in one transaction, recording version, SHA-256 and\n"
+	        "time in corridor_migration. Running it again applies\n"
+	        "nothing and prints \"schema up to date\". A recorded file\n"
+	        "whose content changed is an error (exit 1).\n\n"
+	        SQL_DIR_HELP);
 }
 
 static void status_usage(FILE *fp)
 {
 	fprintf(fp,
 	        "usage: corridor db status [--sql-dir DIR]\n\n"
-	        "Lists the migrations recorded in corridor_migration (version,\n"
-	        "time applied, SHA-256 prefix) and the files in DIR not yet\n"
-	        "applied (pending) or changed since they were applied.\n"
+	        "Lists the migrations recorded in corridor_migration\n"
+	        "(version, time applied, SHA-256 prefix) and the files in\n"
+	        "DIR not yet applied (pending) or changed since applied.\n"
 	        "Exit 0, or 1 if an applied file has changed.\n\n"
-	        "  --sql-dir DIR  migration files (default: $COR_SQL_DIR, else\n"
-	        "                 the installed share directory, else ./sql)\n");
+	        SQL_DIR_HELP);
 }
 
 /* Parses [--sql-dir DIR] [-h]; returns -1 to go on, else an exit code. */
@@ -186,8 +188,8 @@ static int db_status(int argc, char **argv, cor_ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	cor_err_clear(&err);
-	res = cor_db_query(ctx->conn,
-	                   "SELECT to_regclass('corridor_migration') IS NOT NULL",
+	res = cor_db_query(ctx->conn, "SELECT to_regclass("
+	                   "'corridor_migration') IS NOT NULL",
 	                   0, NULL, PGRES_TUPLES_OK, &err);
 	if (res == NULL)
 		return cor_cli_fail("db status", &err);

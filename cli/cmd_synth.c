@@ -56,7 +56,7 @@ static void usage(FILE *fp)
 "                emigrants on the route (20%%); 12%% of foreign\n"
 "                trafficking cases end in Isiolo or Nairobi.\n"
 "  interception  per-place hazard (e.g. KE-MOYALE 18%%, Namanga 12%%,\n"
-"                Isiolo 12%%) x 0.6 at each transit step; ~55%% of cases\n"
+"                Isiolo 12%%) x 0.6 at each transit step; ~50%% of cases\n"
 "                are intercepted (route ends there, interception_place =\n"
 "                last step); identification_county = county of a Kenyan\n"
 "                interception or destination\n"
@@ -119,8 +119,9 @@ int cmd_synth(int argc, char **argv, cor_ctx *ctx)
 		switch (c) {
 		case 'n':
 			if (parse_ulong(optarg, 1000000000UL, &o.n_cases)) {
-				fprintf(stderr, "corridor: synth: --cases '%s': "
-				        "expected 0 .. 1000000000\n", optarg);
+				fprintf(stderr, "corridor: synth: --cases "
+				        "'%s': expected 0 .. 1000000000\n",
+				        optarg);
 				return COR_EXIT_USAGE;
 			}
 			break;
@@ -132,17 +133,18 @@ int cmd_synth(int argc, char **argv, cor_ctx *ctx)
 			}
 			break;
 		case 'f':
-		case 't':
-			if (cor_synth_parse_quarter(optarg,
-			                            c == 'f' ? &o.from_year
-			                                     : &o.to_year,
-			                            c == 'f' ? &o.from_q : &o.to_q,
-			                            &err) != COR_OK) {
+		case 't': {
+			int *yr = c == 'f' ? &o.from_year : &o.to_year;
+			int *qr = c == 'f' ? &o.from_q : &o.to_q;
+
+			if (cor_synth_parse_quarter(optarg, yr, qr, &err)
+			    != COR_OK) {
 				fprintf(stderr, "corridor: synth: --%s: %s\n",
 				        c == 'f' ? "from" : "to", err.msg);
 				return COR_EXIT_USAGE;
 			}
 			break;
+		}
 		case 'o':
 			path = optarg;
 			break;
@@ -199,7 +201,8 @@ int cmd_synth(int argc, char **argv, cor_ctx *ctx)
 	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (ctx->verbosity > 0)
 		fprintf(stderr, "corridor: synth: %lu SYNTHETIC case records "
-		        "(seed %lu, %dQ%d-%dQ%d) to %s in %.2f s (%.0f rows/s)\n",
+		        "(seed %lu, %dQ%d-%dQ%d) to %s in %.2f s "
+		        "(%.0f rows/s)\n",
 		        o.n_cases, o.seed, o.from_year, o.from_q, o.to_year,
 		        o.to_q, path ? path : "standard output", secs,
 		        secs > 0 ? (double)o.n_cases / secs : 0.0);

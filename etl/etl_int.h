@@ -35,6 +35,7 @@ typedef struct cor_ref {
 	cor_hash admin1;    /* P-code -> country alpha-3 */
 	cor_hash place;     /* normalised key -> place id (flag 1: ambiguous,
 	                     * val = candidate list) */
+	cor_hash place_id;  /* exact place id -> NULL */
 } cor_ref;
 
 int cor_ref_load(PGconn *conn, cor_ref *ref, cor_err *err);

@@ -109,10 +109,16 @@ void cor_out_null(cor_out *o)
 
 void cor_out_i64(cor_out *o, int64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+	char b[24], *p = b + sizeof(b);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-	cor_out_raw(o, b, (size_t)n);
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	cor_out_raw(o, p, (size_t)(b + sizeof(b) - p));
 }
 
 void cor_out_f64(cor_out *o, double v)

@@ -102,6 +102,7 @@ void cor_ref_free(cor_ref *ref)
 	cor_hash_free(&ref->iso2);
 	cor_hash_free(&ref->admin1);
 	cor_hash_free(&ref->place);
+	cor_hash_free(&ref->place_id);
 }
 
 size_t cor_ref_place_key(const char *s, char *out, size_t n)
@@ -195,6 +196,8 @@ int cor_ref_load(PGconn *conn, cor_ref *ref, cor_err *err)
 		const char *id = PQgetvalue(res, i, 0);
 
 		rc = add_place_key(&ref->place, id, id);
+		if (rc == 0)
+			rc = cor_hash_put(&ref->place_id, id, NULL, 0);
 		if (rc == 0)
 			rc = add_place_key(&ref->place, PQgetvalue(res, i, 1),
 			                   id);

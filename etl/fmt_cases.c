@@ -236,6 +236,10 @@ static const char *place(struct row *w, int c, const char *name)
 	char key[256], why[200];
 	const struct cor_hent *e;
 
+	/* fast path: an exact place id */
+	e = cor_hash_get(&w->L->ref.place_id, name);
+	if (e != NULL)
+		return e->key;
 	cor_ref_place_key(name, key, sizeof(key));
 	e = cor_hash_get(&w->L->ref.place, key);
 	if (e == NULL) {
@@ -268,6 +272,19 @@ static int date(struct row *w, int c, int32_t *d, int *have)
 	return 0;
 }
 
+/* Appends ",s" (or "s" for the first element) to arr at *n (cap). */
+static void arr_add(char *arr, size_t *n, size_t cap, const char *s)
+{
+	size_t l = strlen(s);
+
+	if (*n + l + 2 >= cap)
+		return;                 /* callers bound the element count */
+	if (*n > 1)
+		arr[(*n)++] = ',';
+	memcpy(arr + *n, s, l);
+	*n += l;
+}
+
 /* ';'-joined codes -> text array literal {a,b}. */
 static int codes(struct row *w, int c, const char *const *list)
 {
@@ -298,8 +315,7 @@ static int codes(struct row *w, int c, const char *const *list)
 			if (seen & (1u << k))
 				continue;
 			seen |= 1u << k;
-			n += (size_t)snprintf(arr + n, sizeof(arr) - n, "%s%s",
-			                      n > 1 ? "," : "", list[k]);
+			arr_add(arr, &n, sizeof(arr), list[k]);
 		}
 	}
 	arr[n++] = '}';
@@ -465,9 +481,7 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 				return 1;
 			if (++steps > 32)
 				return bad(w, C_ROUTE, "more than 32 steps");
-			rn += (size_t)snprintf(route_arr + rn,
-			                       sizeof(route_arr) - rn, "%s%s",
-			                       steps > 1 ? "," : "", id);
+			arr_add(route_arr, &rn, sizeof(route_arr), id);
 			last_place = id;
 			if (at != NULL) {
 				char dd[16];
@@ -487,11 +501,9 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 				cor_etl_date_str(d, ds);
 				any_date = 1;
 			} else {
-				snprintf(ds, sizeof(ds), "NULL");
+				memcpy(ds, "NULL", 5);
 			}
-			dn += (size_t)snprintf(dates_arr + dn,
-			                       sizeof(dates_arr) - dn, "%s%s",
-			                       steps > 1 ? "," : "", ds);
+			arr_add(dates_arr, &dn, sizeof(dates_arr), ds);
 		}
 	}
 	route_arr[rn++] = '}';

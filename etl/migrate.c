@@ -247,8 +247,9 @@ static int apply_one(PGconn *conn, const char *dir, const char *name,
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQresultStatus(res) != PGRES_TUPLES_OK) {
-		const char *pos = PQresultErrorField(res,
-		                                     PG_DIAG_STATEMENT_POSITION);
+		const char *pos;
+
+		pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
 
 		rc = cor_db_fail(err, conn, res);
 		if (err != NULL) {
@@ -290,8 +291,8 @@ int cor_db_migrate(PGconn *conn, const char *dir, int *applied,
 	if (applied != NULL)
 		*applied = 0;
 	if (conn == NULL || dir == NULL)
-		return cor_err_set(err, COR_EINVAL,
-		                   "cor_db_migrate: no connection or directory");
+		return cor_err_set(err, COR_EINVAL, "cor_db_migrate: "
+		                   "no connection or directory");
 	rc = list_files(dir, &names, &n, err);
 	if (rc != COR_OK)
 		return rc;

@@ -380,6 +380,7 @@ struct row {
 	long date[MAX_STEPS];
 	int n;                /* steps */
 	int nfull;            /* steps of the planned route */
+	double frac;          /* share of the planned legs travelled */
 	int intercepted;
 	long reg;             /* registration date, days since 1970 */
 };
@@ -683,7 +684,23 @@ static void gen_row(struct gen *g, struct out *o, unsigned long seed,
 		w.date[i] = w.date[i + 1] -
 		            leg_days(r, places[w.route[i]].hold);
 	u = gsl_rng_uniform(r);
-	date_mode = u < 0.70 ? 0 : (u < 0.90 ? 1 : 2);  /* all, ends, none */
+	date_mode = u < 0.35 ? 0 : (u < 0.80 ? 1 : 2);  /* all, ends, none */
+	w.frac = w.nfull > 1 ? (double)(w.n - 1) / (double)(w.nfull - 1) : 1;
+	/* the recorded route: intermediate places that are neither borders
+	 * nor hubs are left out with probability 0.3 */
+	if (w.n > 2) {
+		int k = 1;
+
+		for (int i = 1; i < w.n - 1; i++) {
+			if (!places[w.route[i]].key && chance(r, 0.3))
+				continue;
+			w.route[k] = w.route[i];
+			w.date[k++] = w.date[i];
+		}
+		w.route[k] = w.route[w.n - 1];
+		w.date[k] = w.date[w.n - 1];
+		w.n = k + 1;
+	}
 
 	/* ---- write ---- */
 	put_s(o, "SYN-");
@@ -812,10 +829,7 @@ static void gen_row(struct gen *g, struct out *o, unsigned long seed,
 			med = 120.0;
 			fee = gsl_ran_lognormal(r, log(med), 0.6);
 		} else {
-			double frac = w.nfull > 1 ?
-				(double)(w.n - 1) / (double)(w.nfull - 1) : 1;
-
-			med = 3500.0 * (0.2 + 0.8 * frac);
+			med = 3500.0 * (0.2 + 0.8 * w.frac);
 			fee = gsl_ran_lognormal(r, log(med), 0.4);
 		}
 		put_u(o, (unsigned long)(10 * lround(fee / 10.0)));

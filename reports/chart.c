@@ -230,7 +230,9 @@ static int bars_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_bars *c,
 	if (rc != 0)
 		return rc;
 	y = b.y + used;
-	if (c->nser > 1) {
+	for (size_t i = 0; i < c->ncat * c->nser; i++)
+		any |= val_ok(&c->vals[i]);
+	if (c->nser > 1 && any) {
 		legend_item *it = pdf_alloc(p, c->nser * sizeof(*it));
 
 		if (it == NULL)
@@ -621,7 +623,7 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 	nx = pdf_alloc(p, r->nnodes * sizeof(*nx));
 	ny = pdf_alloc(p, r->nnodes * sizeof(*ny));
 	idx = pdf_alloc(p, (r->nlegs + 1) * sizeof(*idx));
-	placed = pdf_alloc(p, (2 * r->nnodes + r->nlegs + 1) *
+	placed = pdf_alloc(p, (2 * r->nnodes + 64 * r->nlegs + 1) *
 	                   sizeof(*placed));
 	if (nx == NULL || ny == NULL || idx == NULL || placed == NULL)
 		return cor_err_set(err, COR_ENOMEM, "out of memory");
@@ -709,6 +711,16 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 		HPDF_Page_LineTo(pg, (HPDF_REAL)x1, (HPDF_REAL)pdf_y(y1));
 		HPDF_Page_Stroke(pg);
 		HPDF_Page_SetDash(pg, NULL, 0, 0);
+		/* the leg is an obstacle for labels: sampled boxes */
+		for (int s = 1; s < 64; s += 2) {
+			double f = s / 64.0, hw = 2.5;
+			double px = x0 + (x1 - x0) * f, py = y0 + (y1 - y0) * f;
+
+			if (val_ok(&l->flow) && maxflow > 0)
+				hw += 4.6 * l->flow.v / maxflow;
+			placed[nplaced++] = (lrect){ px - hw, py - hw,
+			                             px + hw, py + hw };
+		}
 	}
 	HPDF_Page_SetLineCap(pg, HPDF_BUTT_END);
 	for (size_t i = 0; i < r->nnodes; i++) {
@@ -724,7 +736,7 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 	/* labels: right of the node, else left, else nudged downwards */
 	for (size_t i = 0; i < r->nnodes; i++) {
 		const cor_pdf_node *nd = &r->nodes[i];
-		double w1, w2, w, h = 19.0;
+		double w1, w2, w, h = 20.0;
 		char cnt[64];
 		lrect best = { 0, 0, 0, 0 };
 		int found = 0;
@@ -744,7 +756,7 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 		if (rc != 0)
 			return rc;
 		w = fmax(w1, w2);
-		for (int a = 0; a < 14 && !found; a++) {
+		for (int a = 0; a < 24 && !found; a++) {
 			double dy = (a / 2) * 7.0 * ((a / 2) % 2 ? 1 : -1);
 			lrect c;
 
@@ -754,7 +766,8 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 			else
 				c = (lrect){ nx[i] - 6 - w, ny[i] - h / 2 + dy,
 				             nx[i] - 6, ny[i] + h / 2 + dy };
-			if (c.x0 < b.x || c.x1 > b.x + b.w)
+			if (c.x0 < b.x || c.x1 > b.x + b.w || c.y0 < ay ||
+			    c.y1 > ay + ah)
 				continue;
 			if (a == 0)
 				best = c;

@@ -716,6 +716,11 @@ static double header_top(const cor_pdf *p)
 	return p->synthetic ? BAND_H + 12.0 : HEADER_Y;
 }
 
+int cor_pdf_page_count(const cor_pdf *p)
+{
+	return p != NULL ? p->npages : 0;
+}
+
 double cor_pdf_content_bottom(const cor_pdf *p)
 {
 	(void)p;

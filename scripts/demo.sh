@@ -16,6 +16,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO" || exit 1
 DATA_DIR=${DATA_DIR:-../shared/data}
 case $DATA_DIR in /*) ;; *) DATA_DIR=$REPO/$DATA_DIR ;; esac
+[ -d "$DATA_DIR" ] && DATA_DIR=$(cd "$DATA_DIR" && pwd)
 QUARTER=2019Q4
 COUNTY=KE011   # Isiolo
 SYNTH=var/demo/synthetic-cases.csv

@@ -74,6 +74,9 @@ long long cor_pdf_source_date(long long fallback);
  * Returns the top y (points from the top) of the free area in *top. */
 int cor_pdf_page_add(cor_pdf *p, double *top, cor_err *err);
 
+/* Number of pages added so far. */
+int cor_pdf_page_count(const cor_pdf *p);
+
 /* Bottom y (points from the top) of the free area of every page. */
 double cor_pdf_content_bottom(const cor_pdf *p);
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "corridor/db.h"
+
 static PGconn *connect_with(const char *dbname)
 {
 	const char *keys[] = { "dbname", "application_name", NULL };
@@ -34,6 +36,20 @@ PGconn *cor_test_connect(void)
 PGconn *cor_test_connect_db(const char *dbname)
 {
 	return connect_with(dbname);
+}
+
+void cor_test_schema(PGconn *conn)
+{
+	cor_err err;
+	char buf[2400];
+	int applied = 0;
+
+	cor_err_clear(&err);
+	if (cor_db_migrate(conn, cor_test_sql_dir(), &applied, &err) != 0) {
+		print_error("schema migration failed: %s\n",
+		            cor_err_format(&err, buf, sizeof(buf)));
+		fail();
+	}
 }
 
 void cor_test_exec(PGconn *conn, const char *sql)

@@ -24,6 +24,10 @@ PGconn *cor_test_connect(void);
 /* Connects as cor_test_connect, to database dbname instead of PGDATABASE. */
 PGconn *cor_test_connect_db(const char *dbname);
 
+/* Applies every migration in cor_test_sql_dir() (cor_db_migrate) to the
+ * database of conn; fails the test on any error. Idempotent. */
+void cor_test_schema(PGconn *conn);
+
 /* Runs sql (no parameters) and fails the test unless it succeeds. */
 void cor_test_exec(PGconn *conn, const char *sql);
 

@@ -1,0 +1,1404 @@
+/* reports/brief.c: the quarterly brief. Every number comes from
+ * cor_stats_run (the functions behind `corridor stats`) and is printed
+ * with cor_stats_cell_format / cor_stats_change_words, so the brief and
+ * `corridor stats` never disagree. The only direct queries read
+ * provenance (batch table), place coordinates for the route diagram, and
+ * names (admin1). Missing data is stated, never drawn as an empty axis. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "corridor/db.h"
+#include "corridor/stats.h"
+#include "corridor/pdf.h"
+
+#define M COR_PDF_MARGIN
+#define CW (COR_PDF_PAGE_W - 2 * COR_PDF_MARGIN)
+#define NKIND 8
+
+enum { R_OV, R_TREND, R_SEG, R_NODES, R_PROF, R_CTY, R_INC, R_STK };
+
+typedef struct brief {
+	PGconn *conn;
+	const cor_brief_req *req;
+	cor_pdf *pdf;
+	cor_err *err;
+	int k;
+	int y, q;                 /* the quarter */
+	char ql[8], qprev[8], qyear[8], qfirst[8];
+	char from[11], to[11], wfrom[11], yfrom[24];
+	char county_name[128];
+	cor_stats_result *r[NKIND];
+	int failed[NKIND];        /* kind not available: reason in why[] */
+	char why[NKIND][1024];
+	int synthetic, warnings;
+	long suppressed;
+	int has_fmt[4];           /* cases, ctdc, mmp, unhcr batches loaded */
+	char vintage[11];         /* date of data (UTC) */
+	long long vintage_epoch;
+	void **mem;
+	size_t nmem, capmem;
+	double t0;
+} brief;
+
+static const char *const kind_label[NKIND] = {
+	"overview", "trend", "segments", "nodes", "profile", "counties",
+	"incidents", "stocks" };
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Allocation that lives as long as the brief. NULL on OOM. */
+static void *balloc(brief *b, size_t n)
+{
+	void *m;
+
+	if (b->nmem == b->capmem) {
+		size_t cap = b->capmem ? 2 * b->capmem : 64;
+		void **v = realloc(b->mem, cap * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		b->mem = v;
+		b->capmem = cap;
+	}
+	m = calloc(1, n ? n : 1);
+	if (m != NULL)
+		b->mem[b->nmem++] = m;
+	return m;
+}
+
+static char *bprintf(brief *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static char *bprintf(brief *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *s;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	s = balloc(b, (size_t)n + 1);
+	if (s == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static int oom(brief *b)
+{
+	return cor_err_set(b->err, COR_ENOMEM, "out of memory");
+}
+
+/* ---- quarters ----------------------------------------------------------- */
+
+static void qlabel(int idx, char *out)
+{
+	snprintf(out, 8, "%04dQ%d", idx / 4, idx % 4 + 1);
+}
+
+static int parse_quarter(brief *b, const char *s)
+{
+	int idx;
+
+	if (s == NULL || strlen(s) != 6 || s[4] != 'Q' || s[5] < '1' ||
+	    s[5] > '4' || sscanf(s, "%4d", &b->y) != 1 || b->y < 1900 ||
+	    b->y > 2200)
+		return cor_err_set(b->err, COR_EINVAL, "bad quarter '%s' "
+		                   "(expected e.g. 2019Q4)", s ? s : "");
+	b->q = s[5] - '0';
+	idx = b->y * 4 + b->q - 1;
+	qlabel(idx, b->ql);
+	qlabel(idx - 1, b->qprev);
+	qlabel(idx - 4, b->qyear);
+	qlabel(idx - 11, b->qfirst);
+	if (cor_stats_parse_bound(b->ql, 0, b->from, b->err) != 0 ||
+	    cor_stats_parse_bound(b->ql, 1, b->to, b->err) != 0 ||
+	    cor_stats_parse_bound(b->qfirst, 0, b->wfrom, b->err) != 0)
+		return b->err->code;
+	snprintf(b->yfrom, sizeof(b->yfrom), "%04d-01-01", b->y - 5);
+	return 0;
+}
+
+/* ---- statistics ---------------------------------------------------------- */
+
+/* Runs one kind with the brief's filters, exactly as
+ * `corridor stats KIND --from F --to T [--county C] --k K` would. A kind
+ * that fails for want of data is recorded and stated in the brief; a
+ * database or memory error stops the brief. */
+static int run_kind(brief *b, int slot, cor_stats_kind kind,
+                    const char *from, const char *to, cor_stats_by by,
+                    int county)
+{
+	cor_stats_req rq;
+	cor_err e;
+	int rc;
+
+	cor_stats_req_init(&rq);
+	cor_err_clear(&e);
+	rq.kind = kind;
+	snprintf(rq.from, sizeof(rq.from), "%s", from);
+	snprintf(rq.to, sizeof(rq.to), "%s", to);
+	rq.by = by;
+	rq.k = b->k;
+	rq.county = county ? b->req->county : NULL;
+	rc = cor_stats_run(b->conn, &rq, &b->r[slot], &e);
+	if (rc == 0) {
+		b->synthetic |= b->r[slot]->synthetic;
+		b->suppressed += b->r[slot]->suppressed;
+		return 0;
+	}
+	b->r[slot] = NULL;
+	if (getenv("COR_BRIEF_DEVTEST") == NULL && (rc == COR_EDB || rc == COR_ENOMEM || rc == COR_ECONNECT)) {
+		*b->err = e;
+		return rc;
+	}
+	b->failed[slot] = 1;
+	b->warnings++;
+	snprintf(b->why[slot], sizeof(b->why[slot]), "%s", e.msg);
+	return 0;
+}
+
+static int run_all(brief *b)
+{
+	int rc;
+
+	rc = run_kind(b, R_OV, COR_STATS_OVERVIEW, b->from, b->to,
+	              COR_BY_QUARTER, 1);
+	if (rc == 0)
+		rc = run_kind(b, R_TREND, COR_STATS_TREND, b->wfrom, b->to,
+		              COR_BY_QUARTER, 1);
+	if (rc == 0)
+		rc = run_kind(b, R_SEG, COR_STATS_SEGMENTS, b->from, b->to,
+		              COR_BY_QUARTER, 1);
+	if (rc == 0)
+		rc = run_kind(b, R_NODES, COR_STATS_NODES, b->from, b->to,
+		              COR_BY_QUARTER, 1);
+	if (rc == 0)
+		rc = run_kind(b, R_PROF, COR_STATS_PROFILE, b->from, b->to,
+		              COR_BY_QUARTER, 1);
+	if (rc == 0)
+		rc = run_kind(b, R_CTY, COR_STATS_COUNTIES, b->from, b->to,
+		              COR_BY_QUARTER, 1);
+	if (rc == 0)
+		rc = run_kind(b, R_INC, COR_STATS_INCIDENTS, b->wfrom, b->to,
+		              COR_BY_QUARTER, 0);
+	if (rc == 0)
+		rc = run_kind(b, R_STK, COR_STATS_STOCKS, b->yfrom, b->to,
+		              COR_BY_YEAR, 0);
+	return rc;
+}
+
+/* ---- provenance (direct reads of metadata, no statistics) ---------------- */
+
+static int load_meta(brief *b)
+{
+	PGresult *res;
+	const char *p[1];
+
+	res = cor_db_query(b->conn, "SELECT format, count(*),"
+	                   " to_char(max(coalesce(finished_at, started_at))"
+	                   "  AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
+	                   " extract(epoch FROM max(coalesce(finished_at,"
+	                   "  started_at)))::bigint"
+	                   " FROM batch WHERE active GROUP BY format"
+	                   " ORDER BY format", 0, NULL, PGRES_TUPLES_OK,
+	                   b->err);
+	if (res == NULL)
+		return COR_EDB;
+	for (int i = 0; i < PQntuples(res); i++) {
+		static const char *const f[4] = { "cases", "ctdc", "mmp",
+		                                  "unhcr" };
+		long long ep = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+
+		for (int j = 0; j < 4; j++)
+			if (strcmp(PQgetvalue(res, i, 0), f[j]) == 0)
+				b->has_fmt[j] = 1;
+		if (ep > b->vintage_epoch) {
+			b->vintage_epoch = ep;
+			snprintf(b->vintage, sizeof(b->vintage), "%s",
+			         PQgetvalue(res, i, 2));
+		}
+	}
+	PQclear(res);
+	if (b->req->county == NULL)
+		return 0;
+	p[0] = b->req->county;
+	res = cor_db_query(b->conn, "SELECT name FROM admin1 WHERE pcode = $1"
+	                   " AND country = 'KEN'", 1, p, PGRES_TUPLES_OK,
+	                   b->err);
+	if (res == NULL)
+		return COR_EDB;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return cor_err_set(b->err, COR_ENOTFOUND, "no Kenyan county "
+		                   "with P-code '%s'", b->req->county);
+	}
+	snprintf(b->county_name, sizeof(b->county_name), "%s",
+	         PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+/* ---- helpers over result tables ------------------------------------------ */
+
+static const cor_stats_table *tab(const brief *b, int slot,
+                                  const char *name)
+{
+	return b->r[slot] ? cor_stats_table_find(b->r[slot], name) : NULL;
+}
+
+static const char *fmt(const brief *b, int slot, const cor_stats_table *t,
+                       int row, int col, char *buf, size_t n)
+{
+	return cor_stats_cell_format(b->r[slot], t, row, col, buf, n);
+}
+
+static const char *code_name(const cor_stats_cell *c)
+{
+	if (c == NULL)
+		return "";
+	if (c->name != NULL && *c->name != '\0')
+		return c->name;
+	if (c->code != NULL)
+		return c->code;
+	return "Total";
+}
+
+/* Category codes such as "forced_labour" read as "forced labour". */
+static char *humanise(brief *b, const char *s)
+{
+	char *d = bprintf(b, "%s", s);
+
+	for (char *c = d; c != NULL && *c != '\0'; c++)
+		if (*c == '_')
+			*c = ' ';
+	if (d != NULL && d[0] >= 'a' && d[0] <= 'z')
+		d[0] = (char)(d[0] - 'a' + 'A');
+	return d;
+}
+
+static cor_pdf_val cell_val(const cor_stats_cell *c, int use_n)
+{
+	cor_pdf_val v = { NAN, 0 };
+
+	if (c == NULL)
+		return v;
+	if (c->status == COR_CELL_SUPPRESSED)
+		v.suppressed = 1;
+	else if (c->status == COR_CELL_OK)
+		v.v = use_n ? (double)c->n : c->v;
+	return v;
+}
+
+static int col_of(const cor_stats_table *t, cor_stats_ctype type, int nth)
+{
+	for (int c = 0; t != NULL && c < t->ncol; c++)
+		if (t->cols[c].type == type && nth-- == 0)
+			return c;
+	return -1;
+}
+
+/* Finds row whose CODE column 0 has code `code`; -1 if none. */
+static int row_of(const cor_stats_table *t, const char *code)
+{
+	for (int r = 0; t != NULL && r < t->nrow; r++) {
+		const cor_stats_cell *c = &t->rows[r].cells[0];
+
+		if (c->code != NULL && strcmp(c->code, code) == 0)
+			return r;
+	}
+	return -1;
+}
+
+/* Label column of a table: the first CODE column, else the first PERIOD
+ * column; -1 if none. */
+static int label_col(const cor_stats_table *t)
+{
+	int c = col_of(t, COR_COL_CODE, 0);
+
+	return c >= 0 ? c : col_of(t, COR_COL_PERIOD, 0);
+}
+
+static int in_keys(const char *key, const char *const *keys)
+{
+	for (int i = 0; keys != NULL && keys[i] != NULL; i++)
+		if (strcmp(keys[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Bar chart of a result table: long form (two CODE columns and a count:
+ * categories x series; swap exchanges the two) or wide form (one label
+ * column; the COUNT columns named in keys, NULL-terminated, as series).
+ * Margin rows are left out. At most maxcat categories, in table order. */
+static int table_bars(brief *b, const cor_stats_table *t, int swap,
+                      const char *const *keys, cor_pdf_bars *c,
+                      size_t maxcat)
+{
+	int c1 = label_col(t), c2 = col_of(t, COR_COL_CODE, 1);
+	int cn = cor_stats_col_find(t, "n");
+	const char **cats, **ser;
+	cor_pdf_val *vals;
+	size_t ncat = 0, nser = 0, cap;
+
+	memset(c, 0, sizeof(*c));
+	c->nser = 1;
+	if (t == NULL || c1 < 0 || t->nrow == 0)
+		return 0;
+	if (swap && c2 >= 0) {
+		int tmp = c1;
+
+		c1 = c2;
+		c2 = tmp;
+	}
+	cap = (size_t)t->nrow + 8;
+	cats = balloc(b, cap * sizeof(*cats));
+	ser = balloc(b, cap * sizeof(*ser));
+	vals = balloc(b, cap * cap * sizeof(*vals));
+	if (cats == NULL || ser == NULL || vals == NULL)
+		return oom(b);
+	if (keys == NULL && c2 >= 0 && cn >= 0) {
+		for (int pass = 0; pass < 2; pass++) {
+			for (int r = 0; r < t->nrow; r++) {
+				const cor_stats_cell *x = t->rows[r].cells;
+				const char *a, *z;
+				size_t i, j;
+
+				if (t->rows[r].margin || x[c1].code == NULL ||
+				    x[c2].code == NULL)
+					continue;
+				a = code_name(&x[c1]);
+				z = code_name(&x[c2]);
+				for (i = 0; i < ncat && strcmp(cats[i], a); i++)
+					;
+				for (j = 0; j < nser && strcmp(ser[j], z); j++)
+					;
+				if (pass == 0) {
+					if (i == ncat && ncat < maxcat)
+						cats[ncat++] = a;
+					if (j == nser)
+						ser[nser++] = z;
+				} else if (i < ncat && j < nser) {
+					vals[j * ncat + i] = cell_val(&x[cn],
+					                              1);
+				}
+			}
+			if (pass == 0)   /* absent combinations are zero */
+				for (size_t i = 0; i < ncat * nser; i++)
+					vals[i] = (cor_pdf_val){ 0, 0 };
+		}
+	} else {
+		int use[8], nu = 0;
+
+		for (int j = 0; j < t->ncol && nu < 8; j++)
+			if (t->cols[j].type == COR_COL_COUNT &&
+			    (keys != NULL ? in_keys(t->cols[j].key, keys)
+			                  : j == cn))
+				use[nu++] = j;
+		for (int r = 0; r < t->nrow && ncat < maxcat; r++)
+			if (!t->rows[r].margin &&
+			    t->rows[r].cells[c1].code != NULL)
+				cats[ncat++] = code_name(&t->rows[r].cells[c1]);
+		nser = (size_t)nu;
+		for (int j = 0; j < nu; j++) {
+			size_t i = 0;
+
+			ser[j] = t->cols[use[j]].label;
+			for (int r = 0; r < t->nrow && i < ncat; r++)
+				if (!t->rows[r].margin &&
+				    t->rows[r].cells[c1].code != NULL)
+					vals[j * ncat + i++] = cell_val(
+						&t->rows[r].cells[use[j]], 1);
+		}
+	}
+	for (size_t i = 0; i < ncat; i++)
+		cats[i] = humanise(b, cats[i]);
+	for (size_t j = 0; j < nser; j++)
+		ser[j] = humanise(b, ser[j]);
+	c->ncat = nser ? ncat : 0;
+	c->nser = nser ? nser : 1;
+	c->categories = cats;
+	c->series = ser;
+	c->vals = vals;
+	return 0;
+}
+
+/* A pdf table from rows[0..nrows-1] of a result table and the columns
+ * named in keys (missing keys are skipped), cells formatted by
+ * cor_stats_cell_format (which prints "<k" for withheld cells). */
+static int table_of(brief *b, int slot, const cor_stats_table *t,
+                    const char *const *keys, size_t nkeys, const int *rows,
+                    int nrows, cor_pdf_table *o)
+{
+	int cols[16], nc = 0;
+	const char **hd, **cells;
+	cor_pdf_align *al;
+
+	memset(o, 0, sizeof(*o));
+	for (size_t i = 0; t != NULL && i < nkeys && nc < 16; i++) {
+		int c = cor_stats_col_find(t, keys[i]);
+
+		if (c >= 0)
+			cols[nc++] = c;
+	}
+	if (nc == 0)
+		return 0;
+	hd = balloc(b, (size_t)nc * sizeof(*hd));
+	al = balloc(b, (size_t)nc * sizeof(*al));
+	cells = balloc(b, (size_t)(nrows + 1) * nc * sizeof(*cells));
+	if (hd == NULL || al == NULL || cells == NULL)
+		return oom(b);
+	for (int j = 0; j < nc; j++) {
+		cor_stats_ctype ty = t->cols[cols[j]].type;
+
+		hd[j] = humanise(b, t->cols[cols[j]].label);
+		al[j] = ty == COR_COL_CODE || ty == COR_COL_TEXT ||
+		        ty == COR_COL_PERIOD ? COR_PDF_LEFT : COR_PDF_RIGHT;
+	}
+	for (int i = 0; i < nrows; i++) {
+		int r = rows[i];
+
+		for (int j = 0; j < nc; j++) {
+			const cor_stats_cell *c = &t->rows[r].cells[cols[j]];
+			char buf[256];
+			size_t k = (size_t)i * nc + j;
+
+			if (t->cols[cols[j]].type == COR_COL_CODE)
+				cells[k] = humanise(b, c->code == NULL &&
+				           t->rows[r].margin ? "Total" :
+				           code_name(c));
+			else
+				cells[k] = bprintf(b, "%s", fmt(b, slot, t, r,
+				                   cols[j], buf, sizeof(buf)));
+			if (cells[k] == NULL)
+				return oom(b);
+		}
+	}
+	o->ncols = (size_t)nc;
+	o->nrows = (size_t)nrows;
+	o->headers = hd;
+	o->cells = cells;
+	o->align = al;
+	return 0;
+}
+
+/* Rows of t to print: all, or (skip_zero) those with some count that is
+ * not a published zero. *nskip receives the rows left out. */
+static int *pick_rows(brief *b, const cor_stats_table *t, int skip_zero,
+                      int *n, int *nskip)
+{
+	int *rows = balloc(b, (size_t)(t ? t->nrow + 1 : 1) * sizeof(int));
+
+	*n = *nskip = 0;
+	if (rows == NULL || t == NULL)
+		return rows;
+	for (int r = 0; r < t->nrow; r++) {
+		int zero = 1;
+
+		for (int c = 0; skip_zero && c < t->ncol; c++) {
+			const cor_stats_cell *x = &t->rows[r].cells[c];
+
+			if (t->cols[c].type == COR_COL_COUNT &&
+			    (x->status != COR_CELL_OK || x->n != 0))
+				zero = 0;
+		}
+		if (skip_zero && zero) {
+			(*nskip)++;
+			continue;
+		}
+		rows[(*n)++] = r;
+	}
+	return rows;
+}
+
+/* ---- pages --------------------------------------------------------------- */
+
+static int heading(brief *b, const char *s, double *y)
+{
+	double h;
+	int rc = cor_pdf_text(b->pdf, COR_PDF_H1, COR_PDF_LEFT, M, *y, CW, s,
+	                      1, &h, b->err);
+
+	*y += h + 6;
+	return rc;
+}
+
+static int para(brief *b, cor_pdf_style st, const char *s, double *y)
+{
+	double h;
+	int rc = cor_pdf_text(b->pdf, st, COR_PDF_LEFT, M, *y, CW, s, 1, &h,
+	                      b->err);
+
+	*y += h + 4;
+	return rc;
+}
+
+/* A statement that something is missing. */
+static int missing(brief *b, const char *s, double *y)
+{
+	b->warnings++;
+	return para(b, COR_PDF_BODY, s, y);
+}
+
+static const char *area(const brief *b)
+{
+	return b->req->county ? b->county_name : "the Southern Route";
+}
+
+static int page_headline(brief *b)
+{
+	const cor_stats_table *sum = tab(b, R_OV, "summary");
+	const cor_stats_table *ex = tab(b, R_OV, "exploitation");
+	const cor_stats_table *cz = tab(b, R_OV, "citizenship");
+	cor_pdf_figure fig[6];
+	int nfig = 0, rc;
+	double y, h;
+	char buf[256], b2[256];
+	char *title, *sub;
+
+	rc = cor_pdf_page_add(b->pdf, &y, b->err);
+	if (rc != 0)
+		return rc;
+	title = b->req->county ?
+	        bprintf(b, "%s County (%s) — %s", b->county_name,
+	                b->req->county, b->ql) :
+	        bprintf(b, "Southern Route brief — %s", b->ql);
+	sub = bprintf(b, "Ethiopia → Kenya → Tanzania → Malawi / Mozambique → "
+	              "South Africa. Data as of %s. Disclosure control: counts "
+	              "below %d are withheld (<%d).", b->vintage[0] ?
+	              b->vintage : "no data loaded", b->k, b->k);
+	if (title == NULL || sub == NULL)
+		return oom(b);
+	rc = cor_pdf_text(b->pdf, COR_PDF_TITLE, COR_PDF_LEFT, M, y, CW, title,
+	                  1, &h, b->err);
+	if (rc != 0)
+		return rc;
+	y += h + 2;
+	rc = para(b, COR_PDF_SMALL, sub, &y);
+	if (rc != 0)
+		return rc;
+	y += 6;
+	memset(fig, 0, sizeof(fig));
+	for (int r = 0; sum != NULL && r < sum->nrow && nfig < 3; r++) {
+		int cn = cor_stats_col_find(sum, "n");
+		int cs = cor_stats_col_find(sum, "share");
+		int c1 = cor_stats_col_find(sum, "rate_ratio");
+		int c2 = cor_stats_col_find(sum, "rr_year_ago");
+		const cor_stats_cell *sc = cs >= 0 ? &sum->rows[r].cells[cs]
+		                                   : NULL;
+		cor_pdf_figure *f = &fig[nfig++];
+
+		f->label = humanise(b, code_name(&sum->rows[r].cells[0]));
+		if (sc != NULL && sc->status != COR_CELL_NA)
+			f->value = bprintf(b, "%s", fmt(b, R_OV, sum, r, cs,
+			                   buf, sizeof(buf)));
+		else
+			f->value = bprintf(b, "%s", fmt(b, R_OV, sum, r, cn,
+			                   buf, sizeof(buf)));
+		if (sc != NULL && sc->status != COR_CELL_NA)
+			f->detail[0] = bprintf(b, "%s cases", fmt(b, R_OV, sum,
+			                       r, cn, buf, sizeof(buf)));
+		if (c1 >= 0)
+			f->detail[f->detail[0] ? 1 : 0] = bprintf(b,
+				"vs %s: %s", b->qprev, cor_stats_change_words(
+				b->r[R_OV], &sum->rows[r].cells[c1], buf,
+				sizeof(buf)));
+		if (c2 >= 0)
+			f->detail[f->detail[0] && f->detail[1] ? 2 :
+			          f->detail[0] ? 1 : 0] = bprintf(b,
+				"vs %s: %s", b->qyear, cor_stats_change_words(
+				b->r[R_OV], &sum->rows[r].cells[c2], b2,
+				sizeof(b2)));
+	}
+	if (ex != NULL && ex->nrow > 0) {
+		cor_pdf_figure *f = &fig[nfig++];
+
+		f->label = "Leading form of exploitation";
+		f->value = humanise(b, code_name(&ex->rows[0].cells[0]));
+		f->detail[0] = bprintf(b, "%s cases, %s of cases with a "
+		                       "recorded form",
+		                       fmt(b, R_OV, ex, 0, 1, buf, sizeof(buf)),
+		                       fmt(b, R_OV, ex, 0, 2, b2, sizeof(b2)));
+	}
+	if (cz != NULL && cz->nrow > 0) {
+		cor_pdf_figure *f = &fig[nfig++];
+
+		f->label = "Leading citizenship";
+		f->value = bprintf(b, "%s", code_name(&cz->rows[0].cells[0]));
+		f->detail[0] = bprintf(b, "%s cases, %s of all",
+		                       fmt(b, R_OV, cz, 0, 1, buf, sizeof(buf)),
+		                       fmt(b, R_OV, cz, 0, 2, b2, sizeof(b2)));
+	}
+	{
+		const cor_stats_table *ip = tab(b, R_INC, "by_period");
+		int pr = -1, cn = col_of(ip, COR_COL_COUNT, 0);
+		int cp = col_of(ip, COR_COL_PERIOD, 0);
+		cor_pdf_figure *f = &fig[nfig++];
+
+		for (int r = 0; ip != NULL && cp >= 0 && r < ip->nrow; r++)
+			if (ip->rows[r].cells[cp].code != NULL &&
+			    strcmp(ip->rows[r].cells[cp].code, b->ql) == 0)
+				pr = r;
+		f->label = "Dead and missing on the route";
+		if (!b->has_fmt[2]) {
+			f->value = "n/a";
+			f->detail[0] = "No Missing Migrants data loaded";
+		} else if (ip == NULL || cn < 0) {
+			f->value = "n/a";
+			f->detail[0] = b->failed[R_INC] ? b->why[R_INC] :
+			               "incident statistics not available";
+		} else if (pr < 0) {
+			f->value = "0";
+			f->detail[0] = bprintf(b, "no incidents recorded near "
+			                       "the corridor in %s", b->ql);
+		} else {
+			f->value = bprintf(b, "%s", fmt(b, R_INC, ip, pr, cn,
+			                   buf, sizeof(buf)));
+			f->detail[0] = "IOM Missing Migrants Project, incidents "
+			               "near a corridor leg";
+		}
+	}
+	for (int i = 0; i < nfig; i++) {
+		double fw = (CW - 2 * 8) / 3.0, fh = 84;
+		cor_pdf_box bx = { M + (i % 3) * (fw + 8), y + (i / 3) *
+		                   (fh + 8), fw, fh };
+
+		for (int d = 0; d < 3; d++)
+			if (fig[i].label == NULL || fig[i].value == NULL)
+				return oom(b);
+		rc = cor_pdf_figure_box(b->pdf, bx, &fig[i], b->err);
+		if (rc != 0)
+			return rc;
+	}
+	y += ((nfig + 2) / 3) * 92 + 8;
+	/* trend chart */
+	{
+		const cor_stats_table *s = tab(b, R_TREND, "series");
+		int cp = col_of(s, COR_COL_PERIOD, 0);
+		int cn = cor_stats_col_find(s, "n");
+		int cf = cor_stats_col_find(s, "fit");
+		cor_pdf_trend t;
+		size_t n = s ? (size_t)s->nrow : 0;
+		const char **per = balloc(b, (n + 1) * sizeof(*per));
+		cor_pdf_val *cnt = balloc(b, (n + 1) * sizeof(*cnt));
+		double *fit = balloc(b, (n + 1) * sizeof(double));
+		double *lo = balloc(b, (n + 1) * sizeof(double));
+		double *hi = balloc(b, (n + 1) * sizeof(double));
+		size_t m = 0;
+
+		if (per == NULL || cnt == NULL || fit == NULL || lo == NULL ||
+		    hi == NULL)
+			return oom(b);
+		for (int r = 0; s != NULL && cp >= 0 && cn >= 0 &&
+		     r < s->nrow; r++) {
+			const cor_stats_cell *fc = cf >= 0 ?
+			        &s->rows[r].cells[cf] : NULL;
+
+			if (s->rows[r].margin)
+				continue;
+			per[m] = s->rows[r].cells[cp].code;
+			cnt[m] = cell_val(&s->rows[r].cells[cn], 1);
+			fit[m] = lo[m] = hi[m] = NAN;
+			if (fc != NULL && fc->status == COR_CELL_OK) {
+				fit[m] = fc->v;
+				lo[m] = fc->has_ci ? fc->lo : fc->v;
+				hi[m] = fc->has_ci ? fc->hi : fc->v;
+			}
+			m++;
+		}
+		memset(&t, 0, sizeof(t));
+		t.title = bprintf(b, "Cases identified per quarter, %s to %s",
+		                  b->qfirst, b->ql);
+		t.value_label = "cases";
+		t.period_label = "Quarter of registration";
+		t.n = m;
+		t.periods = per;
+		t.counts = cnt;
+		t.fit = cf >= 0 ? fit : NULL;
+		t.lo = cf >= 0 ? lo : NULL;
+		t.hi = cf >= 0 ? hi : NULL;
+		t.count_name = "Cases identified";
+		t.fit_name = "Poisson trend with 95% CI";
+		t.empty_note = b->failed[R_TREND] ? b->why[R_TREND] :
+		               bprintf(b, "No cases recorded from %s to %s",
+		                       b->qfirst, b->ql);
+		rc = cor_pdf_trend_chart(b->pdf, (cor_pdf_box){ M, y, CW, 190 },
+		                         &t, b->err);
+		if (rc != 0)
+			return rc;
+		y += 200;
+	}
+	/* summary: three sentences from the statistics */
+	{
+		double hh;
+		char s1[1400], s2[1400], s3[1400];
+		int cn = cor_stats_col_find(sum, "n");
+		int c1 = cor_stats_col_find(sum, "rate_ratio");
+		int c2 = cor_stats_col_find(sum, "rr_year_ago");
+		int rm = row_of(sum, "minors"), rw = row_of(sum,
+		                                             "women_girls");
+		int cs = cor_stats_col_find(sum, "share");
+
+		rc = cor_pdf_text(b->pdf, COR_PDF_H2, COR_PDF_LEFT, M, y, CW,
+		                  "Summary", 1, &hh, b->err);
+		if (rc != 0)
+			return rc;
+		y += hh + 2;
+		if (sum != NULL && cn >= 0 && sum->nrow > 0 &&
+		    sum->rows[0].cells[cn].status == COR_CELL_OK &&
+		    sum->rows[0].cells[cn].n == 0) {
+			snprintf(s1, sizeof(s1), "No cases were recorded in %s "
+			         "for %s.", area(b), b->ql);
+		} else if (sum != NULL && cn >= 0 && c1 >= 0 && c2 >= 0) {
+			char w1[160], w2[160];
+
+			snprintf(s1, sizeof(s1), "In %s, %s cases were "
+			         "identified in %s: %s on %s and %s on %s.",
+			         b->ql, fmt(b, R_OV, sum, 0, cn, buf,
+			         sizeof(buf)), area(b),
+			         cor_stats_change_words(b->r[R_OV],
+			         &sum->rows[0].cells[c1], w1, sizeof(w1)),
+			         b->qprev, cor_stats_change_words(b->r[R_OV],
+			         &sum->rows[0].cells[c2], w2, sizeof(w2)),
+			         b->qyear);
+		} else {
+			snprintf(s1, sizeof(s1), "Headline statistics for %s "
+			         "are not available (%s).", b->ql,
+			         b->failed[R_OV] ? b->why[R_OV] : "no result");
+		}
+		if (rm >= 0 && rw >= 0 && cs >= 0) {
+			char m1[160], m2[160];
+
+			snprintf(s2, sizeof(s2), "Minors were %s of cases with a "
+			         "recorded age and women and girls %s of cases "
+			         "with a recorded sex%s%s%s.",
+			         fmt(b, R_OV, sum, rm, cs, m1, sizeof(m1)),
+			         fmt(b, R_OV, sum, rw, cs, m2, sizeof(m2)),
+			         ex && ex->nrow ? "; the leading form of "
+			         "exploitation was " : "",
+			         ex && ex->nrow ? humanise(b, code_name(
+			         &ex->rows[0].cells[0])) : "", "");
+			for (char *c = s2; *c; c++)
+				if (c[0] == '.' && c[1] == '\0' &&
+				    c > s2 && c[-1] == '.')
+					c[0] = '\0';
+		} else {
+			snprintf(s2, sizeof(s2), "The profile of cases is not "
+			         "available for %s.", b->ql);
+		}
+		if (b->r[R_TREND] != NULL && b->r[R_TREND]->has_trend &&
+		    b->r[R_TREND]->trend.estimable) {
+			const cor_stats_trend *tr = &b->r[R_TREND]->trend;
+
+			snprintf(s3, sizeof(s3), "From %s to %s the number of "
+			         "cases changed by %+.0f%% a year (95%% CI "
+			         "%+.0f%% to %+.0f%%, %s model).", b->qfirst,
+			         b->ql, tr->pct_per_year, tr->pct_lo,
+			         tr->pct_hi, tr->quasi ? "quasi-Poisson" :
+			         "Poisson");
+		} else if (b->r[R_TREND] != NULL && b->r[R_TREND]->has_trend) {
+			snprintf(s3, sizeof(s3), "Trend not estimable (%s).",
+			         b->r[R_TREND]->trend.reason);
+		} else {
+			snprintf(s3, sizeof(s3), "Trend not estimable (%s).",
+			         b->failed[R_TREND] ? b->why[R_TREND] :
+			         "no trend model in the result");
+		}
+		{
+			char *all = bprintf(b, "%s %s %s", s1, s2, s3);
+
+			if (all == NULL)
+				return oom(b);
+			rc = para(b, COR_PDF_BODY, all, &y);
+		}
+	}
+	return rc;
+}
+
+/* Coordinates of gazetteer places (geometry for the diagram only). */
+static int place_coords(brief *b, const char *id, double *lat, double *lon,
+                        char **local)
+{
+	const char *p[1] = { id };
+	PGresult *res = cor_db_query(b->conn, "SELECT lat, lon, name_local"
+	                             " FROM place WHERE id = $1", 1, p,
+	                             PGRES_TUPLES_OK, b->err);
+
+	if (res == NULL)
+		return COR_EDB;
+	*local = NULL;
+	if (PQntuples(res) == 1) {
+		*lat = strtod(PQgetvalue(res, 0, 0), NULL);
+		*lon = strtod(PQgetvalue(res, 0, 1), NULL);
+		if (!PQgetisnull(res, 0, 2))
+			*local = bprintf(b, "%s", PQgetvalue(res, 0, 2));
+	} else {
+		*lat = *lon = NAN;
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int page_route(brief *b)
+{
+	const cor_stats_table *lg = tab(b, R_SEG, "legs");
+	const cor_stats_table *nd = tab(b, R_NODES, "nodes");
+	int cf = col_of(lg, COR_COL_CODE, 0), ct = col_of(lg, COR_COL_CODE, 1);
+	int cn = cor_stats_col_find(lg, "n");
+	int np = nd ? col_of(nd, COR_COL_CODE, 0) : -1;
+	int nn = cor_stats_col_find(nd, "n");
+	size_t cap = (size_t)((nd ? nd->nrow : 0) + 2 * (lg ? lg->nrow : 0) +
+	                      1);
+	cor_pdf_node *nodes = balloc(b, cap * sizeof(*nodes));
+	cor_pdf_leg *legs = balloc(b, (size_t)(lg ? lg->nrow + 1 : 1) *
+	                           sizeof(*legs));
+	const char **ids = balloc(b, cap * sizeof(*ids));
+	size_t nnode = 0, nleg = 0;
+	cor_pdf_route r;
+	double y;
+	int rc;
+
+	if (nodes == NULL || legs == NULL || ids == NULL)
+		return oom(b);
+	rc = cor_pdf_page_add(b->pdf, &y, b->err);
+	if (rc == 0)
+		rc = heading(b, "Route", &y);
+	if (rc != 0)
+		return rc;
+	/* nodes: places of the nodes table, plus leg ends */
+	for (int pass = 0; pass < 2; pass++) {
+		const cor_stats_table *t = pass == 0 ? nd : lg;
+
+		for (int i = 0; t != NULL && i < t->nrow; i++) {
+			for (int e = 0; e < (pass == 0 ? 1 : 2); e++) {
+				int col = pass == 0 ? np : e == 0 ? cf : ct;
+				const cor_stats_cell *c;
+				double lat, lon;
+				char *local;
+				size_t j;
+
+				if (col < 0 || t->rows[i].margin)
+					continue;
+				c = &t->rows[i].cells[col];
+				if (c->code == NULL)
+					continue;
+				for (j = 0; j < nnode &&
+				     strcmp(ids[j], c->code) != 0; j++)
+					;
+				if (j < nnode)
+					continue;
+				rc = place_coords(b, c->code, &lat, &lon,
+				                  &local);
+				if (rc != 0)
+					return rc;
+				if (!isfinite(lat))
+					continue;
+				ids[nnode] = c->code;
+				nodes[nnode].label = local ?
+				        bprintf(b, "%s / %s", code_name(c),
+				                local) :
+				        bprintf(b, "%s", code_name(c));
+				nodes[nnode].lat = lat;
+				nodes[nnode].lon = lon;
+				nodes[nnode].count = pass == 0 && nn >= 0 ?
+				        cell_val(&t->rows[i].cells[nn], 1) :
+				        (cor_pdf_val){ NAN, 0 };
+				nnode++;
+			}
+		}
+	}
+	for (int i = 0; lg != NULL && cf >= 0 && ct >= 0 && cn >= 0 &&
+	     i < lg->nrow; i++) {
+		const cor_stats_cell *a = &lg->rows[i].cells[cf];
+		const cor_stats_cell *z = &lg->rows[i].cells[ct];
+		size_t ia, iz;
+
+		if (lg->rows[i].margin || a->code == NULL || z->code == NULL)
+			continue;
+		for (ia = 0; ia < nnode && strcmp(ids[ia], a->code); ia++)
+			;
+		for (iz = 0; iz < nnode && strcmp(ids[iz], z->code); iz++)
+			;
+		if (ia == nnode || iz == nnode)
+			continue;
+		legs[nleg].from = ia;
+		legs[nleg].to = iz;
+		legs[nleg].flow = cell_val(&lg->rows[i].cells[cn], 1);
+		nleg++;
+	}
+	memset(&r, 0, sizeof(r));
+	r.title = bprintf(b, "Recorded routes through %s, %s", area(b), b->ql);
+	r.nnodes = nnode;
+	r.nlegs = nleg;
+	r.nodes = nodes;
+	r.legs = legs;
+	r.flow_label = "Line width proportional to the cases recorded on the "
+	               "leg; node labels give cases passing through the place.";
+	r.empty_note = b->failed[R_SEG] ? b->why[R_SEG] :
+	               bprintf(b, "No recorded routes in %s", b->ql);
+	rc = cor_pdf_route_diagram(b->pdf, (cor_pdf_box){ M, y, CW, 440 }, &r,
+	                           b->err);
+	if (rc != 0)
+		return rc;
+	y += 450;
+	{
+		static const char *const keys[] = { "from", "to", "n", "share",
+			"fee_usd", "days" };
+		cor_pdf_table t;
+		int *rows, nr, nskip;
+		double h;
+		static const double w[] = { 0.2, 0.2, 0.1, 0.16, 0.17, 0.17 };
+
+		rows = pick_rows(b, lg, 0, &nr, &nskip);
+		if (rows == NULL)
+			return oom(b);
+		rc = table_of(b, R_SEG, lg, keys, 6, rows, nr < 10 ? nr : 10,
+		              &t);
+		if (rc != 0)
+			return rc;
+		if (t.ncols == 0)
+			return missing(b, b->failed[R_SEG] ? bprintf(b, "Leg "
+			               "statistics are not available (%s).",
+			               b->why[R_SEG]) : "Leg statistics are not "
+			               "available.", &y);
+		t.title = "Top legs by cases (median fee in USD and days in "
+		          "transit where recorded)";
+		t.widths = t.ncols == 6 ? w : NULL;
+		t.empty_note = "No legs recorded in this quarter.";
+		rc = cor_pdf_table_draw(b->pdf, (cor_pdf_box){ M, y, CW, 200 },
+		                        &t, &h, b->err);
+	}
+	return rc;
+}
+
+static int bars_or_note(brief *b, int slot, const char *name, int swap,
+                        const char *const *keys, const char *title,
+                        double *y, double h)
+{
+	const cor_stats_table *t = tab(b, slot, name);
+	cor_pdf_bars c;
+	int rc = table_bars(b, t, swap, keys, &c, 14);
+
+	if (rc != 0)
+		return rc;
+	c.title = title;
+	c.value_label = slot == R_INC ? "people" : "cases";
+	c.empty_note = b->failed[slot] ? b->why[slot] :
+	               bprintf(b, "No cases recorded in %s", b->ql);
+	rc = cor_pdf_bar_chart(b->pdf, (cor_pdf_box){ M, *y, CW, h }, &c,
+	                       b->err);
+	*y += h + 12;
+	return rc;
+}
+
+/* Draws a table, in two side-by-side halves when that avoids a page
+ * break, else continued on new pages. skip_zero leaves out rows whose
+ * counts are all published zeros (stated under the table). */
+static int long_table(brief *b, int slot, const cor_stats_table *t,
+                      const char *const *keys, size_t nkeys, int skip_zero,
+                      const char *title, const char *empty, double *y)
+{
+	int n, nskip, first = 0, rc;
+	int *rows = pick_rows(b, t, skip_zero, &n, &nskip);
+	const double rowh = 14.2;
+
+	if (rows == NULL)
+		return oom(b);
+	do {
+		double room = cor_pdf_content_bottom(b->pdf) - *y - 44, h = 0;
+		int fit = (int)(room / rowh), halves, per;
+		cor_pdf_table pt;
+
+		if (fit < 4 && n - first > fit) {
+			rc = cor_pdf_page_add(b->pdf, y, b->err);
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		halves = n - first > fit && n - first <= 2 * fit &&
+		         nkeys <= 5 ? 2 : 1;
+		per = halves == 2 ? (n - first + 1) / 2 : n - first < fit ?
+		      n - first : fit;
+		for (int hv = 0; hv < halves; hv++) {
+			int cnt = first + per > n ? n - first : per;
+			double hh, w = halves == 2 ? CW / 2 - 6 : CW;
+
+			rc = table_of(b, slot, t, keys, nkeys, rows + first,
+			              cnt, &pt);
+			if (rc != 0)
+				return rc;
+			if (pt.ncols == 0)
+				return missing(b, empty, y);
+			pt.title = first == 0 ? title : hv == 0 ?
+			           bprintf(b, "%s (continued)", title) : " ";
+			pt.empty_note = empty;
+			rc = cor_pdf_table_draw(b->pdf, (cor_pdf_box){ M +
+			                        hv * (CW / 2 + 6), *y, w,
+			                        room }, &pt, &hh, b->err);
+			if (rc != 0)
+				return rc;
+			h = hh > h ? hh : h;
+			first += cnt;
+		}
+		*y += h + 6;
+	} while (first < n);
+	if (nskip > 0) {
+		rc = para(b, COR_PDF_SMALL, bprintf(b, "%d row%s with no "
+		          "recorded case left out.", nskip, nskip == 1 ? "" :
+		          "s"), y);
+		if (rc != 0)
+			return rc;
+	}
+	*y += 6;
+	return 0;
+}
+
+static int page_who(brief *b)
+{
+	static const char *const ck[] = { "county", "identified", "source",
+		"transit", "destination" };
+	double y;
+	int rc;
+
+	rc = cor_pdf_page_add(b->pdf, &y, b->err);
+	if (rc == 0)
+		rc = heading(b, "Who and what", &y);
+	if (rc == 0)
+		rc = bars_or_note(b, R_PROF, "exploitation_sex",
+		                  "Forms of exploitation by sex", &y, 160);
+	if (rc == 0)
+		rc = bars_or_note(b, R_PROF, "sex_age", "Age bands by sex", &y,
+		                  170);
+	if (rc == 0)
+		rc = bars_or_note(b, R_PROF, "control", "Means of control", &y,
+		                  130);
+	if (rc == 0)
+		rc = long_table(b, R_CTY, tab(b, R_CTY, "counties"), ck, 5,
+		                "Kenyan counties: cases identified there, and "
+		                "cases with the county as source, transit point "
+		                "or destination", b->failed[R_CTY] ?
+		                b->why[R_CTY] : "County statistics are not "
+		                "available.", &y);
+	return rc;
+}
+
+static int page_deaths(brief *b)
+{
+	static const char *const sk[] = { "origin", "asylum", "year",
+		"refugees", "asylum_seekers", "n", "change_pct" };
+	double y;
+	int rc;
+
+	rc = cor_pdf_page_add(b->pdf, &y, b->err);
+	if (rc == 0)
+		rc = heading(b, "Deaths and missing; displacement", &y);
+	if (rc != 0)
+		return rc;
+	if (!b->has_fmt[2])
+		rc = missing(b, "No Missing Migrants data loaded: deaths and "
+		             "disappearances on the route cannot be shown.", &y);
+	else
+		rc = bars_or_note(b, R_INC, "by_period", bprintf(b,
+		                  "Dead and missing within the corridor buffer, "
+		                  "%s to %s (IOM Missing Migrants Project)",
+		                  b->qfirst, b->ql), &y, 250);
+	if (rc != 0)
+		return rc;
+	y += 6;
+	if (!b->has_fmt[3])
+		return missing(b, "No UNHCR data loaded: displacement stocks "
+		               "cannot be shown.", &y);
+	return long_table(b, R_STK, tab(b, R_STK, "stocks"), sk, 7,
+	                  "UNHCR stocks for corridor origin–destination "
+	                  "pairs by year (refugees and asylum-seekers, end "
+	                  "of year)", b->failed[R_STK] ? b->why[R_STK] :
+	                  "Stock statistics are not available.", &y);
+}
+
+static int page_methods(brief *b)
+{
+	double y, h;
+	int rc;
+	long long *ids = NULL;
+	int nid = 0;
+	PGresult *res = NULL;
+
+	rc = cor_pdf_page_add(b->pdf, &y, b->err);
+	if (rc == 0)
+		rc = heading(b, "Methods and provenance", &y);
+	if (rc != 0)
+		return rc;
+	{
+		const char *txt[] = {
+			"Definitions. A case is one record of a person "
+			"identified as a victim of trafficking, a smuggled "
+			"migrant or a vulnerable migrant, counted by the quarter "
+			"of its registration date. A leg is a consecutive pair of "
+			"places on a recorded route; a transit node is a place "
+			"on a route between its origin and its last place. "
+			"Minors are persons under 18 at registration.",
+			"Methods. Shares carry Wilson score 95% intervals "
+			"(Wilson 1927). Changes against the previous quarter and "
+			"the same quarter a year earlier are rate ratios of two "
+			"counts with exact conditional 95% intervals "
+			"(Clopper–Pearson on a/(a+b), as R's poisson.test), worded "
+			"as percentage changes. The quarterly trend is a "
+			"log-linear Poisson model fitted by IRLS (McCullagh and "
+			"Nelder 1989), quasi-Poisson when over-dispersed; its band "
+			"is the 95% interval of the fitted mean. Medians of fees "
+			"and days carry a seeded bootstrap interval (Efron and "
+			"Tibshirani 1993). Dead and missing are Missing Migrants "
+			"incidents within the buffer of a corridor leg.",
+			NULL, NULL, NULL };
+		char *dc = bprintf(b, "Disclosure control. Counts from 1 to %d "
+		                   "are withheld and printed as <%d; further "
+		                   "cells are withheld so that none can be "
+		                   "recovered from a total (complementary "
+		                   "suppression), and shares, medians and rate "
+		                   "ratios from fewer than %d records are "
+		                   "withheld too. Cells withheld in this brief: "
+		                   "%ld. k = %d.", b->k - 1, b->k, b->k,
+		                   b->suppressed, b->k);
+		char *cov = bprintf(b, "Coverage. Case records are those "
+		                    "reported by the organisations that loaded "
+		                    "them; they count identified cases, not "
+		                    "the number of people moving. %s%s%s",
+		                    b->synthetic ? "This brief uses SYNTHETIC "
+		                    "case records generated by corridor synth: "
+		                    "its numbers describe no real person and must "
+		                    "not be published. " : "",
+		                    b->has_fmt[2] ? "" : "No Missing Migrants "
+		                    "data loaded. ", b->has_fmt[3] ? "" :
+		                    "No UNHCR data loaded.");
+
+		if (dc == NULL || cov == NULL)
+			return oom(b);
+		txt[2] = dc;
+		txt[3] = cov;
+		for (int i = 0; txt[i] != NULL; i++) {
+			rc = para(b, COR_PDF_BODY, txt[i], &y);
+			if (rc != 0)
+				return rc;
+			y += 2;
+		}
+		for (int i = 0; i < NKIND; i++) {
+			if (!b->failed[i])
+				continue;
+			rc = para(b, COR_PDF_SMALL, bprintf(b, "Not available: "
+			          "%s statistics (%s).", kind_label[i],
+			          b->why[i]), &y);
+			if (rc != 0)
+				return rc;
+		}
+		for (int i = 0; i < NKIND; i++)
+			for (int w = 0; b->r[i] != NULL && w < b->r[i]->nwarn;
+			     w++) {
+				rc = para(b, COR_PDF_SMALL, bprintf(b,
+				          "Note (%s): %s.", kind_label[i],
+				          b->r[i]->warnings[w]), &y);
+				if (rc != 0)
+					return rc;
+			}
+	}
+	/* batches used: union of the results' batch ids */
+	for (int i = 0; i < NKIND; i++) {
+		for (int j = 0; b->r[i] != NULL && j < b->r[i]->nbatch; j++) {
+			long long id = b->r[i]->batches[j];
+			int dup = 0;
+
+			for (int m = 0; m < nid; m++)
+				dup |= ids[m] == id;
+			if (dup)
+				continue;
+			ids = realloc(ids, (size_t)(nid + 1) * sizeof(*ids));
+			if (ids == NULL)
+				return oom(b);
+			ids[nid++] = id;
+		}
+	}
+	{
+		char *arr = balloc(b, (size_t)nid * 24 + 3);
+		const char *p[1];
+		cor_pdf_table t;
+		static const char *const hd[] = { "Batch", "File", "Format",
+			"SHA-256", "Rows", "Loaded (UTC)" };
+		static const double w[] = { 0.07, 0.37, 0.1, 0.16, 0.12,
+			0.18 };
+		const char **cells;
+		int n;
+
+		if (arr == NULL) {
+			free(ids);
+			return oom(b);
+		}
+		strcpy(arr, "{");
+		for (int i = 0; i < nid; i++)
+			sprintf(arr + strlen(arr), "%s%lld", i ? "," : "",
+			        ids[i]);
+		strcat(arr, "}");
+		free(ids);
+		p[0] = arr;
+		res = cor_db_query(b->conn, "SELECT id, file_name, format,"
+		                   " left(sha256, 12), rows_loaded,"
+		                   " to_char(coalesce(finished_at, started_at)"
+		                   "  AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),"
+		                   " synthetic FROM batch WHERE id ="
+		                   " ANY($1::bigint[]) ORDER BY id", 1, p,
+		                   PGRES_TUPLES_OK, b->err);
+		if (res == NULL)
+			return COR_EDB;
+		n = PQntuples(res);
+		cells = balloc(b, (size_t)(n + 1) * 6 * sizeof(*cells));
+		if (cells == NULL) {
+			PQclear(res);
+			return oom(b);
+		}
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < 6; j++) {
+				cells[i * 6 + j] = bprintf(b, "%s%s",
+				        PQgetvalue(res, i, j), j == 1 &&
+				        strcmp(PQgetvalue(res, i, 6), "t") == 0
+				        ? " (synthetic)" : "");
+				if (cells[i * 6 + j] == NULL) {
+					PQclear(res);
+					return oom(b);
+				}
+			}
+		PQclear(res);
+		memset(&t, 0, sizeof(t));
+		t.title = "Data batches used";
+		t.ncols = 6;
+		t.nrows = (size_t)n;
+		t.headers = hd;
+		t.widths = w;
+		t.cells = cells;
+		t.empty_note = "No data batches contributed to this brief.";
+		y += 4;
+		rc = cor_pdf_table_draw(b->pdf, (cor_pdf_box){ M, y, CW, 200 },
+		                        &t, &h, b->err);
+		if (rc != 0)
+			return rc;
+		y += h + 10;
+	}
+	{
+		const char *src[] = {
+			"Source: IOM Missing Migrants Project "
+			"(missingmigrants.iom.int).",
+			"Source: UNHCR Refugee Data Finder (CC BY 4.0).",
+			"Case records: CTDC extracts are third-party derivatives "
+			"of Counter Trafficking Data Collaborative data, not "
+			"CTDC's own statistics; programme case records as "
+			"loaded.",
+			NULL, NULL };
+
+		src[3] = bprintf(b, "Produced with corridor %s. Cite as: "
+		                 "corridor Southern Route brief, %s%s%s, data "
+		                 "as of %s.", COR_VERSION, b->ql,
+		                 b->req->county ? ", " : "", b->req->county ?
+		                 b->county_name : "", b->vintage[0] ?
+		                 b->vintage : "n/a");
+		for (int i = 0; src[i] != NULL; i++) {
+			rc = para(b, COR_PDF_SMALL, src[i], &y);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static void brief_free(brief *b)
+{
+	for (int i = 0; i < NKIND; i++)
+		cor_stats_result_free(b->r[i]);
+	for (size_t i = 0; i < b->nmem; i++)
+		free(b->mem[i]);
+	free(b->mem);
+	cor_pdf_free(b->pdf);
+}
+
+int cor_brief_write(PGconn *conn, const cor_brief_req *req, const char *path,
+                    cor_brief_info *info, cor_err *err)
+{
+	brief b;
+	cor_pdf_opts o;
+	double t1;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	b.conn = conn;
+	b.req = req;
+	b.err = err;
+	b.t0 = now_s();
+	if (conn == NULL || req == NULL || path == NULL)
+		return cor_err_set(err, COR_EINVAL, "brief: missing argument");
+	b.k = req->k > 0 ? req->k : COR_STATS_K_DEFAULT;
+	if (b.k < 2)
+		return cor_err_set(err, COR_EINVAL, "k must be at least 2");
+	rc = parse_quarter(&b, req->quarter);
+	if (rc == 0 && req->county != NULL &&
+	    (strlen(req->county) != 5 || strncmp(req->county, "KE", 2) != 0))
+		rc = cor_err_set(err, COR_EINVAL, "bad county P-code '%s' "
+		                 "(expected e.g. KE011)", req->county);
+	if (rc == 0)
+		rc = load_meta(&b);
+	if (rc == 0)
+		rc = run_all(&b);
+	if (rc != 0)
+		goto out;
+	t1 = now_s();
+	memset(&o, 0, sizeof(o));
+	o.date = req->date >= 0 ? req->date : b.vintage_epoch;
+	o.title = req->county ?
+	          bprintf(&b, "corridor brief · %s County (%s)",
+	                  b.county_name, req->county) :
+	          bprintf(&b, "corridor brief · Southern Route");
+	o.subject = bprintf(&b, "Southern Route migration brief, %s", b.ql);
+	o.quarter = b.ql;
+	o.synthetic = b.synthetic;
+	o.k = b.k;
+	o.font_fallback = req->font_fallback;
+	if (o.title == NULL || o.subject == NULL) {
+		rc = oom(&b);
+		goto out;
+	}
+	rc = cor_pdf_new(&o, &b.pdf, err);
+	if (rc == 0)
+		rc = page_headline(&b);
+	if (rc == 0)
+		rc = page_route(&b);
+	if (rc == 0)
+		rc = page_who(&b);
+	if (rc == 0)
+		rc = page_deaths(&b);
+	if (rc == 0)
+		rc = page_methods(&b);
+	if (rc == 0)
+		rc = cor_pdf_save(b.pdf, path, err);
+	if (rc == 0 && info != NULL) {
+		memset(info, 0, sizeof(*info));
+		info->pages = cor_pdf_page_count(b.pdf);
+		info->synthetic = b.synthetic;
+		info->cells_suppressed = b.suppressed;
+		info->warnings = b.warnings;
+		info->seconds_stats = t1 - b.t0;
+		info->seconds_render = now_s() - t1;
+	}
+out:
+	brief_free(&b);
+	return rc;
+}
