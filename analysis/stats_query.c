@@ -1124,14 +1124,18 @@ static int set_dist(run *x, int ti, int ri, int col, const double *v,
 static int kind_segments(run *x)
 {
 	static const char *sql =
-		"SELECT f, t, fee, days, GROUPING(fee, days) AS g,"
-		" count(*) AS n FROM ("
-		"SELECT c.route[s] AS f, c.route[s + 1] AS t,"
-		" c.fee_usd::float8 AS fee, c.days_in_transit AS days"
+		/* two stages: one hash aggregate over the route steps, then
+		 * the three groupings over its (small) result */
+		"WITH z AS (SELECT c.route[s] AS f, c.route[s + 1] AS t,"
+		" c.fee_usd::float8 AS fee, c.days_in_transit AS days,"
+		" count(*) AS n"
 		CASE_FROM ", generate_subscripts(c.route, 1) AS s"
-		CASE_WHERE " AND s < cardinality(c.route)) z"
+		CASE_WHERE " AND s < cardinality(c.route) GROUP BY 1, 2, 3, 4)"
+		" SELECT f, t, fee, days, GROUPING(fee, days) AS g,"
+		" sum(n)::bigint AS n FROM z"
 		" GROUP BY GROUPING SETS ((f, t), (f, t, fee), (f, t, days))"
-		" ORDER BY f, t, g = 3 DESC, g, fee, days";
+		" ORDER BY f, t, GROUPING(fee, days) = 3 DESC,"
+		" GROUPING(fee, days), fee, days";
 	static const cor_stats_col cols[] = {
 		COL_CODE("from", "from", "#loc+from"),
 		COL_CODE("to", "to", "#loc+to"),
@@ -1233,8 +1237,7 @@ static int kind_nodes(run *x)
 		" WHEN u.seq = cardinality(c.route) THEN 3 ELSE 1 END AS role,"
 		" count(*) AS n"
 		CASE_FROM ", unnest(c.route) WITH ORDINALITY AS u(pid, seq)"
-		CASE_WHERE " AND u.seq = array_position(c.route, u.pid)"
-		" GROUP BY 1, 2 ORDER BY 1, 2";
+		CASE_WHERE " GROUP BY 1, 2 ORDER BY 1, 2";
 	static const cor_stats_col cols[] = {
 		COL_CODE("place", "place", "#loc"),
 		COL_CODE("country", "country", "#country"),
@@ -1292,8 +1295,14 @@ static int kind_nodes(run *x)
 		                      pl != NULL ? country_name(x, pl->country)
 		                                 : NULL));
 		CK(cor_stats_set_count(x->r, ti, ri, 2, tot));
-		CK(cor_stats_set_share(x->r, ti, ri, 3, tot, known1,
-		                       ref(ti, ri, 2)));
+		/* a route that visits a place twice counts twice: n may
+		 * exceed the cases with a route (then no share) */
+		if (tot <= known1)
+			CK(cor_stats_set_share(x->r, ti, ri, 3, tot, known1,
+			                       ref(ti, ri, 2)));
+		else
+			CK(cor_stats_set_na(x->r, ti, ri, 3,
+			                    "visits exceed cases"));
 		CK(cor_stats_set_text(x->r, ti, ri, 8, roles[best]));
 		CK(cor_stats_constrain(x->r, ref(ti, ri, 2), mem, 4));
 	}
@@ -1516,23 +1525,17 @@ static int kind_profile(run *x, cor_stats_ref *grand)
 
 static int kind_counties(run *x)
 {
+	/* Grouped by place ids only (a few hundred groups); the place ->
+	 * county mapping is done in C from the gazetteer, which avoids a
+	 * join per route step. */
 	static const char *sql_is =
-		"SELECT c.identification_county, coalesce(c.origin_admin1,"
-		" p1.admin1) AS src,"
-		" GROUPING(c.identification_county, coalesce(c.origin_admin1,"
-		" p1.admin1)) AS g, count(*)" CASE_FROM
-		" LEFT JOIN place p1 ON p1.id = c.route[1]" CASE_WHERE
-		" GROUP BY GROUPING SETS ((c.identification_county),"
-		" (coalesce(c.origin_admin1, p1.admin1)))";
+		"SELECT c.identification_county, c.origin_admin1, c.route[1],"
+		" count(*)" CASE_FROM CASE_WHERE " GROUP BY 1, 2, 3";
 	static const char *sql_td =
-		"SELECT p.admin1, (s = cardinality(c.route))::int AS dest,"
-		" count(*)" CASE_FROM
-		" CROSS JOIN LATERAL generate_subscripts(c.route, 1) AS s"
-		" JOIN place p ON p.id = c.route[s]"
-		" LEFT JOIN place p0 ON p0.id = c.route[s - 1]" CASE_WHERE
-		" AND s > 1 AND p.country = 'KEN' AND (s = cardinality(c.route)"
-		"  OR p0.admin1 IS DISTINCT FROM p.admin1)"
-		" GROUP BY 1, 2";
+		"SELECT c.route[s - 1], c.route[s],"
+		" (s = cardinality(c.route))::int AS dest, count(*)" CASE_FROM
+		", generate_subscripts(c.route, 1) AS s" CASE_WHERE
+		" AND s > 1 GROUP BY 1, 2, 3";
 	static const char *sql_ex =
 		"SELECT c.identification_county, e.t, count(*) AS n" CASE_FROM
 		", unnest(c.exploitation_types) AS e(t)" CASE_WHERE
@@ -1579,15 +1582,28 @@ static int kind_counties(run *x)
 		if (strncmp(pc, "KE", 2) != 0)
 			continue;
 		for (int i = 0; i < PQntuples(r1); i++) {
-			int g = (int)ll(r1, i, 2);
-			const char *c0 = sv(r1, i, g == 1 ? 0 : 1);
-			if (c0 != NULL && strcmp(c0, pc) == 0)
-				v[g == 1 ? 0 : 1] += ll(r1, i, 3);
+			const char *idc = sv(r1, i, 0), *src = sv(r1, i, 1);
+			const place *p0 = place_get(x, sv(r1, i, 2));
+
+			if (src == NULL && p0 != NULL)
+				src = p0->admin1;
+			if (idc != NULL && strcmp(idc, pc) == 0)
+				v[0] += ll(r1, i, 3);
+			if (src != NULL && strcmp(src, pc) == 0)
+				v[1] += ll(r1, i, 3);
 		}
 		for (int i = 0; i < PQntuples(r2); i++) {
-			const char *c0 = sv(r2, i, 0);
-			if (c0 != NULL && strcmp(c0, pc) == 0)
-				v[ll(r2, i, 1) ? 3 : 2] += ll(r2, i, 2);
+			const place *pp = place_get(x, sv(r2, i, 0));
+			const place *pcur = place_get(x, sv(r2, i, 1));
+			int dest = (int)ll(r2, i, 2);
+
+			if (pcur == NULL || strcmp(pcur->admin1, pc) != 0)
+				continue;
+			/* transit: first step of a run in the county */
+			if (dest)
+				v[3] += ll(r2, i, 3);
+			else if (pp == NULL || strcmp(pp->admin1, pc) != 0)
+				v[2] += ll(r2, i, 3);
 		}
 		ri = cor_stats_row_add(x->r, ti, 0);
 		CK(ri);
@@ -2299,6 +2315,10 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 		if (rc != 0)
 			goto out;
 		began = 1;
+		/* hash aggregates over route steps stay in memory */
+		rc = cor_db_exec(conn, "SET LOCAL work_mem = '64MB'", err);
+		if (rc != 0)
+			goto out;
 	}
 	rc = load_ref(&x);
 	if (rc != 0)

@@ -101,6 +101,7 @@ static void print_summary(const char *file, const cor_etl_result *r,
 	if (r->format == COR_FMT_CTDC)
 		printf("  note: CTDC-coded rows; label third-party extracts as "
 		       "such, not as CTDC statistics\n");
+	fflush(stdout);
 }
 
 int cmd_load(int argc, char **argv, cor_ctx *ctx)
@@ -131,8 +132,8 @@ int cmd_load(int argc, char **argv, cor_ctx *ctx)
 		case 'f':
 			o.format = cor_etl_format_parse(optarg);
 			if (o.format <= 0) {
-				fprintf(stderr, "corridor: load: unknown format "
-				        "'%s'\n", optarg);
+				fprintf(stderr, "corridor: load: unknown "
+				        "format '%s'\n", optarg);
 				return COR_EXIT_USAGE;
 			}
 			break;
@@ -151,8 +152,8 @@ int cmd_load(int argc, char **argv, cor_ctx *ctx)
 			else if (strlen(optarg) == 1 && strchr(",;|", *optarg))
 				o.csv.delimiter = *optarg;
 			else {
-				fprintf(stderr, "corridor: load: delimiter must "
-				        "be ',', ';', '|' or 'tab'\n");
+				fprintf(stderr, "corridor: load: delimiter "
+				        "must be ',', ';', '|' or 'tab'\n");
 				return COR_EXIT_USAGE;
 			}
 			break;
@@ -225,6 +226,7 @@ int cmd_load(int argc, char **argv, cor_ctx *ctx)
 			if (verbosity > 0)
 				printf("%s: already loaded as batch %ld; "
 				       "nothing changed\n", file, res.batch_id);
+			fflush(stdout);
 			continue;
 		}
 		if (rc == 0) {
@@ -235,15 +237,17 @@ int cmd_load(int argc, char **argv, cor_ctx *ctx)
 					printf("  %ld rejected row%s stored: "
 					       "corridor rejects %ld\n",
 					       res.rows_rejected,
-					       res.rows_rejected == 1 ? "" : "s",
+					       res.rows_rejected == 1 ? ""
+					                              : "s",
 					       res.batch_id);
 			}
 			continue;
 		}
 		if (rc == COR_EDATA && res.nreasons > 0) {
 			print_reasons(file, &res);
-			fprintf(stderr, "corridor: load: %s: refused: read %ld, "
-			        "rejected %ld (allowed %ld); nothing loaded\n",
+			fprintf(stderr, "corridor: load: %s: refused: read "
+			        "%ld, rejected %ld (allowed %ld); nothing "
+			        "loaded\n",
 			        file, res.rows_read, res.rows_rejected,
 			        o.max_rejects);
 			ex = COR_EXIT_DATA;

@@ -71,7 +71,8 @@ static void on_field(void *data, size_t n, void *ctx)
 		p = realloc(r->rec_buf, cap);
 		if (p == NULL) {
 			r->stop = cor_err_set(r->err, COR_ENOMEM,
-			                      "out of memory reading %s", r->name);
+			                      "out of memory reading %s",
+			                      r->name);
 			return;
 		}
 		r->rec_buf = p;
@@ -337,8 +338,9 @@ int cor_etl_csv_read(FILE *fp, const char *name, const cor_etl_csv_opts *o,
 					rc = fail_at(r, COR_EDATA, line + 1 +
 					             count_nl(buf + start,
 					                      end - start),
-					             "byte %s is not a character "
-					             "in the declared encoding", hx);
+					             "byte %s is not a "
+					             "character in the "
+					             "declared encoding", hx);
 					goto out;
 				}
 				end = (size_t)(outp - buf);
@@ -360,7 +362,8 @@ int cor_etl_csv_read(FILE *fp, const char *name, const cor_etl_csv_opts *o,
 		r->cur_line = line;
 		if (first) {
 			first = 0;
-			if (ll >= 3 && memcmp(buf + start, "\xEF\xBB\xBF", 3) == 0) {
+			if (ll >= 3 &&
+			    memcmp(buf + start, "\xEF\xBB\xBF", 3) == 0) {
 				start += 3;
 				ll -= 3;
 			}
@@ -384,8 +387,8 @@ int cor_etl_csv_read(FILE *fp, const char *name, const cor_etl_csv_opts *o,
 				         bad + 1);
 				rc = fail_at(r, COR_EDATA, line,
 				             "invalid UTF-8: byte %s (declare "
-				             "--encoding latin1 or cp1252 if the "
-				             "file is not UTF-8)", hx);
+				             "--encoding latin1 or cp1252 if "
+				             "the file is not UTF-8)", hx);
 				goto out;
 			}
 		}

@@ -122,7 +122,8 @@ int cor_etl_key_load(unsigned char *key, size_t cap, size_t *len,
 			n--;
 	} else {
 		return cor_err_set(err, COR_ENOTFOUND, "no pseudonym key: set "
-		                   "CORRIDOR_HMAC_KEY or CORRIDOR_HMAC_KEY_FILE");
+		                   "CORRIDOR_HMAC_KEY or "
+		                   "CORRIDOR_HMAC_KEY_FILE");
 	}
 	if (n < 16)
 		return cor_err_set(err, COR_EDATA, "the pseudonym key is "

@@ -250,8 +250,8 @@ int cor_load_finish_bind(cor_load *L, int strict, cor_err *err)
 			return cor_err_at(err, COR_EDATA, L->name, 1,
 			                  L->colname[i], "unknown column in "
 			                  "format %s (see docs/formats.md); "
-			                  "identifier columns are dropped, others "
-			                  "must be removed",
+			                  "identifier columns are dropped, "
+			                  "others must be removed",
 			                  cor_etl_format_name(L->res->format));
 		cor_list_add(L->res->ignored, sizeof(L->res->ignored),
 		             L->colname[i]);
@@ -284,7 +284,8 @@ void cor_load_reject(cor_load *L, long line, const char *column,
 		if (n > sizeof(z->value) - 4) {
 			/* cut at a UTF-8 boundary */
 			n = sizeof(z->value) - 4;
-			while (n > 0 && ((unsigned char)value[n] & 0xC0) == 0x80)
+			while (n > 0 &&
+			       ((unsigned char)value[n] & 0xC0) == 0x80)
 				n--;
 			snprintf(z->value, sizeof(z->value), "%.*s...",
 			         (int)n, value);
@@ -659,9 +660,10 @@ static int on_record(void *ud, const cor_etl_record *rec, cor_err *err)
 			if (L->col_blank[i] && rec->field[i][0] != '\0') {
 				char col[40];
 
-				snprintf(col, sizeof(col), "(column %zu)", i + 1);
-				cor_load_reject(L, rec->line, col, "value under "
-				                "a column with no name",
+				snprintf(col, sizeof(col), "(column %zu)",
+				         i + 1);
+				cor_load_reject(L, rec->line, col, "value "
+				                "under a column with no name",
 				                rec->field[i]);
 				rc = 1;
 				break;

@@ -634,7 +634,8 @@ size_t cor_etl_colname(const char *s, char *out, size_t n)
 		return 0;
 	cor_etl_fold(s, tmp, sizeof(tmp));
 	for (const char *p = tmp; *p; p++) {
-		int alnum = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9');
+		int alnum = (*p >= 'a' && *p <= 'z') ||
+		            (*p >= '0' && *p <= '9');
 
 		if (!alnum) {
 			us = 1;

@@ -115,8 +115,10 @@ size_t cor_ref_place_key(const char *s, char *out, size_t n)
 		if (*p == '\'')
 			continue;
 		/* U+2019 RIGHT SINGLE QUOTATION MARK, U+2018 */
-		if ((unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 &&
-		    ((unsigned char)p[2] == 0x99 || (unsigned char)p[2] == 0x98)) {
+		const unsigned char *u = (const unsigned char *)p;
+
+		if (u[0] == 0xE2 && u[1] == 0x80 &&
+		    (u[2] == 0x99 || u[2] == 0x98)) {
 			p += 2;
 			continue;
 		}

@@ -177,6 +177,14 @@ static int bad(struct row *w, int c, const char *why)
 	return 1;
 }
 
+/* As bad, naming a part of the cell (a route step, one code). */
+static int bad_v(struct row *w, int c, const char *why, const char *value)
+{
+	cor_load_reject(w->L, w->r->line, w->L->colname[w->s->col[c]], why,
+	                value);
+	return 1;
+}
+
 /* Code from a list, or NULL for empty; lower-cased in place. */
 static int code(struct row *w, int c, const char *const *list)
 {
@@ -243,15 +251,14 @@ static const char *place(struct row *w, int c, const char *name)
 	cor_ref_place_key(name, key, sizeof(key));
 	e = cor_hash_get(&w->L->ref.place, key);
 	if (e == NULL) {
-		snprintf(why, sizeof(why), "unknown place '%.60s' (not in "
-		         "the gazetteer: place, place_alias)", name);
-		bad(w, c, why);
+		bad_v(w, c, "unknown place (not in the gazetteer: place, "
+		      "place_alias)", name);
 		return NULL;
 	}
 	if (e->flag) {
-		snprintf(why, sizeof(why), "ambiguous place '%.40s' (%.100s): "
-		         "qualify it or give the place id", name, e->val);
-		bad(w, c, why);
+		snprintf(why, sizeof(why), "ambiguous place (%.100s): "
+		         "qualify it or give the place id", e->val);
+		bad_v(w, c, why, name);
 		return NULL;
 	}
 	return e->val;
@@ -305,13 +312,9 @@ static int codes(struct row *w, int c, const char *const *list)
 			if (t[0] == '\0')
 				continue;
 			k = code_in(lower(t), list);
-			if (k < 0) {
-				char why[120];
-
-				snprintf(why, sizeof(why), "unknown code '%.40s' "
-				         "(see docs/format-cases.md)", t);
-				return bad(w, c, why);
-			}
+			if (k < 0)
+				return bad_v(w, c, "unknown code (see "
+				             "docs/format-cases.md)", t);
 			if (seen & (1u << k))
 				continue;
 			seen |= 1u << k;
@@ -618,8 +621,9 @@ int cor_fmt_cases_init(cor_load *L, cor_err *err)
 	L->ad.table = "case_record";
 	L->ad.columns = "(batch_id, case_key, registration_date, "
 		"registration_year, reporting_org, case_type, "
-		"trafficking_status, sex, age, age_band, is_minor, citizenship, "
-		"origin_country, origin_admin1, route, route_dates, "
+		"trafficking_status, sex, age, age_band, is_minor, "
+		"citizenship, origin_country, origin_admin1, route, "
+		"route_dates, "
 		"interception_place, interception_date, identification_county, "
 		"intended_destination, country_of_exploitation, "
 		"exploitation_types, means_of_control, recruiter_relationship, "

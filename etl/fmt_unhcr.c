@@ -62,7 +62,8 @@ static int unhcr_bind(cor_load *L, const cor_etl_record *hdr, cor_err *err)
 	for (int c = U_YEAR; c <= U_COA; c++)
 		if (s->col[c] < 0)
 			return cor_err_at(err, COR_EDATA, L->name, 1,
-			                  names[c][0], "required column missing");
+			                  names[c][0],
+			                  "required column missing");
 	return 0;
 }
 

@@ -18,6 +18,8 @@
 #define M COR_PDF_MARGIN
 #define CW (COR_PDF_PAGE_W - 2 * COR_PDF_MARGIN)
 #define NKIND 8
+#define MAX_NODES 16     /* places on the route diagram */
+#define MAX_LEGS 15      /* legs drawn */
 
 enum { R_OV, R_TREND, R_SEG, R_NODES, R_PROF, R_CTY, R_INC, R_STK };
 
@@ -28,7 +30,7 @@ typedef struct brief {
 	cor_err *err;
 	int k;
 	int y, q;                 /* the quarter */
-	char ql[8], qprev[8], qyear[8], qfirst[8];
+	char ql[16], qprev[16], qyear[16], qfirst[16];
 	char from[11], to[11], wfrom[11], yfrom[24];
 	char county_name[128];
 	cor_stats_result *r[NKIND];
@@ -108,7 +110,7 @@ static int oom(brief *b)
 
 static void qlabel(int idx, char *out)
 {
-	snprintf(out, 8, "%04dQ%d", idx / 4, idx % 4 + 1);
+	snprintf(out, 16, "%04dQ%d", idx / 4, idx % 4 + 1);
 }
 
 static int parse_quarter(brief *b, const char *s)
@@ -163,7 +165,7 @@ static int run_kind(brief *b, int slot, cor_stats_kind kind,
 		return 0;
 	}
 	b->r[slot] = NULL;
-	if (getenv("COR_BRIEF_DEVTEST") == NULL && (rc == COR_EDB || rc == COR_ENOMEM || rc == COR_ECONNECT)) {
+	if (rc == COR_EDB || rc == COR_ENOMEM || rc == COR_ECONNECT) {
 		*b->err = e;
 		return rc;
 	}
@@ -282,7 +284,9 @@ static const char *code_name(const cor_stats_cell *c)
 /* Category codes such as "forced_labour" read as "forced labour". */
 static char *humanise(brief *b, const char *s)
 {
-	char *d = bprintf(b, "%s", s);
+	const char *dd = strstr(s, "--");
+	char *d = dd ? bprintf(b, "%.*s–%s", (int)(dd - s), s, dd + 2)
+	             : bprintf(b, "%s", s);
 
 	for (char *c = d; c != NULL && *c != '\0'; c++)
 		if (*c == '_')
@@ -478,7 +482,13 @@ static int table_of(brief *b, int slot, const cor_stats_table *t,
 			char buf[256];
 			size_t k = (size_t)i * nc + j;
 
-			if (t->cols[cols[j]].type == COR_COL_CODE)
+			if (t->cols[cols[j]].type == COR_COL_CODE &&
+			    c->code != NULL && strlen(c->code) > 3 &&
+			    c->code[2] == '-' && c->name != NULL)
+				/* a gazetteer place: "Moyale (KE)" */
+				cells[k] = bprintf(b, "%s (%.2s)", c->name,
+				                   c->code);
+			else if (t->cols[cols[j]].type == COR_COL_CODE)
 				cells[k] = humanise(b, c->code == NULL &&
 				           t->rows[r].margin ? "Total" :
 				           code_name(c));
@@ -604,15 +614,30 @@ static int page_headline(brief *b)
 		cor_pdf_figure *f = &fig[nfig++];
 
 		f->label = humanise(b, code_name(&sum->rows[r].cells[0]));
-		if (sc != NULL && sc->status != COR_CELL_NA)
-			f->value = bprintf(b, "%s", fmt(b, R_OV, sum, r, cs,
-			                   buf, sizeof(buf)));
-		else
+		if (sc != NULL && sc->status != COR_CELL_NA) {
+			/* "15.4% (13.8-17.2)": the value, then its interval
+			 * with the count, digits as cor_stats_cell_format */
+			char *v = bprintf(b, "%s", fmt(b, R_OV, sum, r, cs, buf,
+			                  sizeof(buf)));
+			char *par = v ? strstr(v, " (") : NULL;
+
+			if (v == NULL)
+				return oom(b);
+			if (par != NULL) {
+				*par = '\0';
+				par[strlen(par + 2) + 1] = '\0';   /* ")" */
+				f->detail[0] = bprintf(b, "95%% CI %s%%; %s "
+				        "cases", par + 2, fmt(b, R_OV, sum, r,
+				        cn, b2, sizeof(b2)));
+			} else {
+				f->detail[0] = bprintf(b, "%s cases", fmt(b,
+				        R_OV, sum, r, cn, b2, sizeof(b2)));
+			}
+			f->value = v;
+		} else {
 			f->value = bprintf(b, "%s", fmt(b, R_OV, sum, r, cn,
 			                   buf, sizeof(buf)));
-		if (sc != NULL && sc->status != COR_CELL_NA)
-			f->detail[0] = bprintf(b, "%s cases", fmt(b, R_OV, sum,
-			                       r, cn, buf, sizeof(buf)));
+		}
 		if (c1 >= 0)
 			f->detail[f->detail[0] ? 1 : 0] = bprintf(b,
 				"vs %s: %s", b->qprev, cor_stats_change_words(
@@ -645,8 +670,8 @@ static int page_headline(brief *b)
 		                       fmt(b, R_OV, cz, 0, 2, b2, sizeof(b2)));
 	}
 	{
-		const cor_stats_table *ip = tab(b, R_INC, "by_period");
-		int pr = -1, cn = col_of(ip, COR_COL_COUNT, 0);
+		const cor_stats_table *ip = tab(b, R_INC, "incidents_period");
+		int pr = -1, cn = cor_stats_col_find(ip, "n");
 		int cp = col_of(ip, COR_COL_PERIOD, 0);
 		cor_pdf_figure *f = &fig[nfig++];
 
@@ -664,7 +689,7 @@ static int page_headline(brief *b)
 			               "incident statistics not available";
 		} else if (pr < 0) {
 			f->value = "0";
-			f->detail[0] = bprintf(b, "no incidents recorded near "
+			f->detail[0] = bprintf(b, "No incident recorded near "
 			                       "the corridor in %s", b->ql);
 		} else {
 			f->value = bprintf(b, "%s", fmt(b, R_INC, ip, pr, cn,
@@ -674,8 +699,8 @@ static int page_headline(brief *b)
 		}
 	}
 	for (int i = 0; i < nfig; i++) {
-		double fw = (CW - 2 * 8) / 3.0, fh = 84;
-		cor_pdf_box bx = { M + (i % 3) * (fw + 8), y + (i / 3) *
+		double fw = (CW - 10) / 2.0, fh = 82;
+		cor_pdf_box bx = { M + (i % 2) * (fw + 10), y + (i / 2) *
 		                   (fh + 8), fw, fh };
 
 		for (int d = 0; d < 3; d++)
@@ -685,7 +710,7 @@ static int page_headline(brief *b)
 		if (rc != 0)
 			return rc;
 	}
-	y += ((nfig + 2) / 3) * 92 + 8;
+	y += ((nfig + 1) / 2) * 90 + 6;
 	/* trend chart */
 	{
 		const cor_stats_table *s = tab(b, R_TREND, "series");
@@ -781,7 +806,17 @@ static int page_headline(brief *b)
 			         "are not available (%s).", b->ql,
 			         b->failed[R_OV] ? b->why[R_OV] : "no result");
 		}
-		if (rm >= 0 && rw >= 0 && cs >= 0) {
+		if (rm >= 0 && rw >= 0 && cs >= 0 &&
+		    (sum->rows[rm].cells[cs].status == COR_CELL_NA ||
+		     sum->rows[rw].cells[cs].status == COR_CELL_NA)) {
+			snprintf(s2, sizeof(s2), "The shares of minors and of "
+			         "women and girls are not available (%s).",
+			         sum->rows[rm].cells[cs].reason ?
+			         sum->rows[rm].cells[cs].reason :
+			         sum->rows[rw].cells[cs].reason ?
+			         sum->rows[rw].cells[cs].reason :
+			         "not computable");
+		} else if (rm >= 0 && rw >= 0 && cs >= 0) {
 			char m1[160], m2[160];
 
 			snprintf(s2, sizeof(s2), "Minors were %s of cases with a "
@@ -854,6 +889,17 @@ static int place_coords(brief *b, const char *id, double *lat, double *lon,
 	return 0;
 }
 
+/* Cases through place `code` from the nodes table; NaN when absent. */
+static cor_pdf_val node_count(const cor_stats_table *nd, int np, int nn,
+                              const char *code)
+{
+	for (int i = 0; nd != NULL && np >= 0 && nn >= 0 && i < nd->nrow; i++)
+		if (nd->rows[i].cells[np].code != NULL &&
+		    strcmp(nd->rows[i].cells[np].code, code) == 0)
+			return cell_val(&nd->rows[i].cells[nn], 1);
+	return (cor_pdf_val){ NAN, 0 };
+}
+
 static int page_route(brief *b)
 {
 	const cor_stats_table *lg = tab(b, R_SEG, "legs");
@@ -869,6 +915,7 @@ static int page_route(brief *b)
 	                           sizeof(*legs));
 	const char **ids = balloc(b, cap * sizeof(*ids));
 	size_t nnode = 0, nleg = 0;
+	int *top = NULL, ntop = 0;
 	cor_pdf_route r;
 	double y;
 	int rc;
@@ -880,11 +927,38 @@ static int page_route(brief *b)
 		rc = heading(b, "Route", &y);
 	if (rc != 0)
 		return rc;
-	/* nodes: places of the nodes table, plus leg ends */
+	/* nodes: the busiest places of the nodes table (a diagram of every
+	 * place is unreadable), plus the ends of the legs drawn */
+	{
+		int nr = nd ? nd->nrow : 0;
+
+		top = balloc(b, (size_t)(nr + 1) * sizeof(*top));
+		if (top == NULL)
+			return oom(b);
+		for (int i = 0; nd != NULL && nn >= 0 && i < nr; i++) {
+			const cor_stats_cell *c = &nd->rows[i].cells[nn];
+			int j;
+
+			if (nd->rows[i].margin || c->status != COR_CELL_OK ||
+			    c->n <= 0)
+				continue;
+			for (j = ntop; j > 0 &&
+			     nd->rows[top[j - 1]].cells[nn].n < c->n; j--)
+				top[j] = top[j - 1];
+			top[j] = i;
+			ntop++;
+		}
+		if (ntop > MAX_NODES)
+			ntop = MAX_NODES;
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		const cor_stats_table *t = pass == 0 ? nd : lg;
+		int lim = pass == 0 ? ntop : t ? (t->nrow < MAX_LEGS ?
+		          t->nrow : MAX_LEGS) : 0;
 
-		for (int i = 0; t != NULL && i < t->nrow; i++) {
+		for (int ii = 0; t != NULL && ii < lim; ii++) {
+			int i = pass == 0 ? top[ii] : ii;
+
 			for (int e = 0; e < (pass == 0 ? 1 : 2); e++) {
 				int col = pass == 0 ? np : e == 0 ? cf : ct;
 				const cor_stats_cell *c;
@@ -915,15 +989,14 @@ static int page_route(brief *b)
 				        bprintf(b, "%s", code_name(c));
 				nodes[nnode].lat = lat;
 				nodes[nnode].lon = lon;
-				nodes[nnode].count = pass == 0 && nn >= 0 ?
-				        cell_val(&t->rows[i].cells[nn], 1) :
-				        (cor_pdf_val){ NAN, 0 };
+				nodes[nnode].count = node_count(nd, np, nn,
+				                                c->code);
 				nnode++;
 			}
 		}
 	}
 	for (int i = 0; lg != NULL && cf >= 0 && ct >= 0 && cn >= 0 &&
-	     i < lg->nrow; i++) {
+	     i < lg->nrow && i < MAX_LEGS; i++) {
 		const cor_stats_cell *a = &lg->rows[i].cells[cf];
 		const cor_stats_cell *z = &lg->rows[i].cells[ct];
 		size_t ia, iz;
@@ -951,23 +1024,27 @@ static int page_route(brief *b)
 	               "leg; node labels give cases passing through the place.";
 	r.empty_note = b->failed[R_SEG] ? b->why[R_SEG] :
 	               bprintf(b, "No recorded routes in %s", b->ql);
-	rc = cor_pdf_route_diagram(b->pdf, (cor_pdf_box){ M, y, CW, 440 }, &r,
+	rc = cor_pdf_route_diagram(b->pdf, (cor_pdf_box){ M, y, CW, 390 }, &r,
 	                           b->err);
 	if (rc != 0)
 		return rc;
-	y += 450;
+	y += 398;
 	{
 		static const char *const keys[] = { "from", "to", "n", "share",
 			"fee_usd", "days" };
 		cor_pdf_table t;
-		int *rows, nr, nskip;
+		int *rows, nr, nskip, fit;
 		double h;
-		static const double w[] = { 0.2, 0.2, 0.1, 0.16, 0.17, 0.17 };
+		static const double w[] = { 0.17, 0.17, 0.08, 0.18, 0.2, 0.2 };
 
 		rows = pick_rows(b, lg, 0, &nr, &nskip);
 		if (rows == NULL)
 			return oom(b);
-		rc = table_of(b, R_SEG, lg, keys, 6, rows, nr < 10 ? nr : 10,
+		/* two-line rows (the DIST cells wrap) under a title */
+		fit = (int)((cor_pdf_content_bottom(b->pdf) - y - 40) / 24.0);
+		if (fit > 10)
+			fit = 10;
+		rc = table_of(b, R_SEG, lg, keys, 6, rows, nr < fit ? nr : fit,
 		              &t);
 		if (rc != 0)
 			return rc;
@@ -1015,12 +1092,12 @@ static int long_table(brief *b, int slot, const cor_stats_table *t,
 {
 	int n, nskip, first = 0, rc;
 	int *rows = pick_rows(b, t, skip_zero, &n, &nskip);
-	const double rowh = 14.2;
+	const double rowh = 15.0;
 
 	if (rows == NULL)
 		return oom(b);
 	do {
-		double room = cor_pdf_content_bottom(b->pdf) - *y - 44, h = 0;
+		double room = cor_pdf_content_bottom(b->pdf) - *y - 58, h = 0;
 		int fit = (int)(room / rowh), halves, per;
 		cor_pdf_table pt;
 
@@ -1070,8 +1147,8 @@ static int long_table(brief *b, int slot, const cor_stats_table *t,
 
 static int page_who(brief *b)
 {
-	static const char *const ck[] = { "county", "identified", "source",
-		"transit", "destination" };
+	static const char *const ck[] = { "county", "n", "n_source",
+		"n_transit", "n_destination" };
 	double y;
 	int rc;
 
@@ -1079,28 +1156,131 @@ static int page_who(brief *b)
 	if (rc == 0)
 		rc = heading(b, "Who and what", &y);
 	if (rc == 0)
-		rc = bars_or_note(b, R_PROF, "exploitation_sex",
-		                  "Forms of exploitation by sex", &y, 160);
+		rc = bars_or_note(b, R_PROF, "exploitation_sex", 0, NULL,
+		                  "Forms of exploitation by sex", &y, 132);
 	if (rc == 0)
-		rc = bars_or_note(b, R_PROF, "sex_age", "Age bands by sex", &y,
-		                  170);
+		rc = bars_or_note(b, R_PROF, "sex_age", 1, NULL,
+		                  "Age bands by sex", &y, 140);
 	if (rc == 0)
-		rc = bars_or_note(b, R_PROF, "control", "Means of control", &y,
-		                  130);
+		rc = bars_or_note(b, R_PROF, "control", 0, NULL,
+		                  "Means of control (a case may have several)",
+		                  &y, 112);
 	if (rc == 0)
-		rc = long_table(b, R_CTY, tab(b, R_CTY, "counties"), ck, 5,
-		                "Kenyan counties: cases identified there, and "
-		                "cases with the county as source, transit point "
-		                "or destination", b->failed[R_CTY] ?
+		rc = long_table(b, R_CTY, tab(b, R_CTY, "counties"), ck, 5, 1,
+		                "Kenyan counties: cases identified there; the "
+		                "county as source, transit point or destination", b->failed[R_CTY] ?
 		                b->why[R_CTY] : "County statistics are not "
 		                "available.", &y);
 	return rc;
 }
 
+/* UNHCR stocks as pairs x years: n (refugees + asylum-seekers) per
+ * year, then the latest year-on-year change; cells as formatted by
+ * cor_stats_cell_format. */
+static int stocks_table(brief *b, double *y)
+{
+	const cor_stats_table *t = tab(b, R_STK, "stocks");
+	int co = cor_stats_col_find(t, "origin");
+	int ca = cor_stats_col_find(t, "asylum");
+	int cp = cor_stats_col_find(t, "period");
+	int cn = cor_stats_col_find(t, "n");
+	int cc = cor_stats_col_find(t, "change_pct");
+	enum { NY = 5 };
+	int npair = 0, *first, (*cell)[NY + 1], rc;
+	const char **hd, **cells;
+	cor_pdf_table pt;
+	double h;
+	char buf[128];
+
+	if (t == NULL || co < 0 || ca < 0 || cp < 0 || cn < 0)
+		return missing(b, b->failed[R_STK] ? bprintf(b, "UNHCR stock "
+		               "statistics are not available (%s).",
+		               b->why[R_STK]) : "UNHCR stock statistics are "
+		               "not available.", y);
+	first = balloc(b, (size_t)(t->nrow + 1) * sizeof(*first));
+	cell = balloc(b, (size_t)(t->nrow + 1) * sizeof(*cell));
+	hd = balloc(b, (NY + 3) * sizeof(*hd));
+	cells = balloc(b, (size_t)(t->nrow + 1) * (NY + 3) * sizeof(*cells));
+	if (first == NULL || cell == NULL || hd == NULL || cells == NULL)
+		return oom(b);
+	for (int r = 0; r < t->nrow; r++) {
+		const cor_stats_cell *x = t->rows[r].cells;
+		int yr, p, yi;
+
+		if (t->rows[r].margin || x[co].code == NULL ||
+		    x[ca].code == NULL || x[cp].code == NULL)
+			continue;
+		yr = atoi(x[cp].code);
+		yi = yr - (b->y - NY + 1);
+		if (yi < 0 || yi >= NY)
+			continue;
+		for (p = 0; p < npair; p++) {
+			const cor_stats_cell *f = t->rows[first[p]].cells;
+
+			if (strcmp(f[co].code, x[co].code) == 0 &&
+			    strcmp(f[ca].code, x[ca].code) == 0)
+				break;
+		}
+		if (p == npair) {
+			first[npair] = r;
+			for (int j = 0; j <= NY; j++)
+				cell[npair][j] = -1;
+			npair++;
+		}
+		cell[p][yi] = r;
+		if (yi == NY - 1)
+			cell[p][NY] = r;
+	}
+	hd[0] = "Origin";
+	hd[1] = "Asylum";
+	for (int j = 0; j < NY; j++)
+		hd[2 + j] = bprintf(b, "%d", b->y - NY + 1 + j);
+	hd[NY + 2] = bprintf(b, "Change %d (%%)", b->y);
+	for (int p = 0; p < npair; p++) {
+		const cor_stats_cell *f = t->rows[first[p]].cells;
+
+		cells[p * (NY + 3)] = code_name(&f[co]);
+		cells[p * (NY + 3) + 1] = code_name(&f[ca]);
+		for (int j = 0; j <= NY; j++) {
+			int r = cell[p][j];
+
+			cells[p * (NY + 3) + 2 + j] = r < 0 ? "n/a" :
+			        bprintf(b, "%s", fmt(b, R_STK, t, r, j < NY ? cn
+			                : cc, buf, sizeof(buf)));
+			if (j == NY && cc < 0)
+				cells[p * (NY + 3) + 2 + j] = "n/a";
+		}
+	}
+	memset(&pt, 0, sizeof(pt));
+	pt.title = bprintf(b, "UNHCR stocks for corridor origin–destination "
+	                   "pairs: refugees and asylum-seekers at the end of "
+	                   "%d to %d", b->y - NY + 1, b->y);
+	{
+		static const cor_pdf_align al[NY + 3] = { COR_PDF_LEFT,
+			COR_PDF_LEFT, COR_PDF_RIGHT, COR_PDF_RIGHT,
+			COR_PDF_RIGHT, COR_PDF_RIGHT, COR_PDF_RIGHT,
+			COR_PDF_RIGHT };
+		static const double w[NY + 3] = { 0.13, 0.2, 0.11, 0.11,
+			0.11, 0.11, 0.11, 0.12 };
+
+		pt.align = al;
+		pt.widths = w;
+	}
+	pt.ncols = NY + 3;
+	pt.nrows = (size_t)npair;
+	pt.headers = hd;
+	pt.cells = cells;
+	pt.empty_note = "No UNHCR stocks for the corridor pairs in these "
+	                "years.";
+	rc = cor_pdf_table_draw(b->pdf, (cor_pdf_box){ M, *y, CW, 300 }, &pt,
+	                        &h, b->err);
+	*y += h + 8;
+	return rc;
+}
+
 static int page_deaths(brief *b)
 {
-	static const char *const sk[] = { "origin", "asylum", "year",
-		"refugees", "asylum_seekers", "n", "change_pct" };
+	static const char *const ik[] = { "dead", "missing", NULL };
 	double y;
 	int rc;
 
@@ -1113,21 +1293,18 @@ static int page_deaths(brief *b)
 		rc = missing(b, "No Missing Migrants data loaded: deaths and "
 		             "disappearances on the route cannot be shown.", &y);
 	else
-		rc = bars_or_note(b, R_INC, "by_period", bprintf(b,
-		                  "Dead and missing within the corridor buffer, "
-		                  "%s to %s (IOM Missing Migrants Project)",
-		                  b->qfirst, b->ql), &y, 250);
+		rc = bars_or_note(b, R_INC, "incidents_period", 0, ik,
+		                  bprintf(b, "Dead and missing near the "
+		                  "corridor by quarter, %s to %s (IOM Missing "
+		                  "Migrants Project)", b->qfirst, b->ql), &y,
+		                  250);
 	if (rc != 0)
 		return rc;
 	y += 6;
 	if (!b->has_fmt[3])
 		return missing(b, "No UNHCR data loaded: displacement stocks "
 		               "cannot be shown.", &y);
-	return long_table(b, R_STK, tab(b, R_STK, "stocks"), sk, 7,
-	                  "UNHCR stocks for corridor origin–destination "
-	                  "pairs by year (refugees and asylum-seekers, end "
-	                  "of year)", b->failed[R_STK] ? b->why[R_STK] :
-	                  "Stock statistics are not available.", &y);
+	return stocks_table(b, &y);
 }
 
 static int page_methods(brief *b)
@@ -1239,6 +1416,9 @@ static int page_methods(brief *b)
 			"SHA-256", "Rows", "Loaded (UTC)" };
 		static const double w[] = { 0.07, 0.37, 0.1, 0.16, 0.12,
 			0.18 };
+		static const cor_pdf_align bal[] = { COR_PDF_LEFT,
+			COR_PDF_LEFT, COR_PDF_LEFT, COR_PDF_LEFT, COR_PDF_RIGHT,
+			COR_PDF_RIGHT };
 		const char **cells;
 		int n;
 
@@ -1286,6 +1466,7 @@ static int page_methods(brief *b)
 		t.nrows = (size_t)n;
 		t.headers = hd;
 		t.widths = w;
+		t.align = bal;
 		t.cells = cells;
 		t.empty_note = "No data batches contributed to this brief.";
 		y += 4;

@@ -231,7 +231,7 @@ static int bars_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_bars *c,
 		return rc;
 	y = b.y + used;
 	for (size_t i = 0; i < c->ncat * c->nser; i++)
-		any |= val_ok(&c->vals[i]);
+		any |= val_ok(&c->vals[i]) && c->vals[i].v > 0.0;
 	if (c->nser > 1 && any) {
 		legend_item *it = pdf_alloc(p, c->nser * sizeof(*it));
 
@@ -256,7 +256,7 @@ static int bars_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_bars *c,
 	}
 	ptop = y + 2.0;
 	pbot = b.y + b.h - 26.0;
-	if (c->ncat == 0 || !any || pbot - ptop < 10.0)
+	if (c->ncat == 0 || !any || !(vmax > 0.0) || pbot - ptop < 10.0)
 		return empty_note(p, pg, c->empty_note, b.x, y,
 		                  b.w, b.y + b.h - y, err);
 	for (size_t i = 0; i < c->ncat; i++) {
@@ -390,14 +390,16 @@ static int trend_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_trend *t,
 	                       PDF_SERIES[0], 0 };
 	it[1] = (legend_item){ t->fit_name ? t->fit_name : "Fitted trend",
 	                       PDF_FIT, t->lo && t->hi ? 2 : 1 };
-	rc = legend(p, pg, it, anyfit ? 2 : 1, b.x + 44, y, b.w - 44, &used,
-	            err);
-	if (rc != 0)
-		return rc;
-	y += used + 2.0;
+	if (any && vmax > 0.0) {
+		rc = legend(p, pg, it, anyfit ? 2 : 1, b.x + 44, y, b.w - 44,
+		            &used, err);
+		if (rc != 0)
+			return rc;
+		y += used + 2.0;
+	}
 	ptop = y + 4.0;
 	pbot = b.y + b.h - 26.0;
-	if (t->n == 0 || !any || pbot - ptop < 10.0)
+	if (t->n == 0 || !any || !(vmax > 0.0) || pbot - ptop < 10.0)
 		return empty_note(p, pg, t->empty_note, b.x, y, b.w,
 		                  b.y + b.h - y, err);
 	px0 = b.x + 44.0;
@@ -598,7 +600,8 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 	double *nx, *ny;
 	size_t *idx;
 	lrect *placed;
-	size_t nplaced = 0;
+	size_t nplaced = 0, unlcap;
+	char *unl;
 	int rc;
 	char buf[96];
 
@@ -625,7 +628,10 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 	idx = pdf_alloc(p, (r->nlegs + 1) * sizeof(*idx));
 	placed = pdf_alloc(p, (2 * r->nnodes + 64 * r->nlegs + 1) *
 	                   sizeof(*placed));
-	if (nx == NULL || ny == NULL || idx == NULL || placed == NULL)
+	unlcap = 64 + r->nnodes * 96;
+	unl = pdf_alloc(p, unlcap);
+	if (nx == NULL || ny == NULL || idx == NULL || placed == NULL ||
+	    unl == NULL)
 		return cor_err_set(err, COR_ENOMEM, "out of memory");
 	for (size_t i = 0; i < r->nnodes; i++) {
 		double X = r->nodes[i].lon * cosm, Y = r->nodes[i].lat;
@@ -638,7 +644,7 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 	ax = b.x;
 	ay = y;
 	aw = b.w;
-	ah = b.h - used - 22.0;
+	ah = b.h - used - 34.0;
 	{
 		double dx = fmax(maxx - minx, 0.5), dy = fmax(maxy - miny, 0.5);
 		double sx = (aw - padl - padr) / dx, sy = (ah - 2 * padv) / dy;
@@ -776,9 +782,16 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 				found = 1;
 			}
 		}
-		if (best.x1 <= best.x0)
-			best = (lrect){ nx[i] + 6, ny[i] - h / 2,
-			                nx[i] + 6 + w, ny[i] + h / 2 };
+		if (!found) {
+			/* no free place: no overlapping label; listed below */
+			size_t ul = strlen(unl);
+
+			snprintf(unl + ul, unlcap - ul, "%s%s (%s)", ul ? "; "
+			         : "Not labelled for lack of room: ",
+			         nd->label, cnt);
+			continue;
+		}
+		(void)best;
 		placed[nplaced++] = best;
 		rc = pdf_line(p, COR_PDF_CELL, best.x0 < nx[i] ?
 		              COR_PDF_RIGHT : COR_PDF_LEFT, best.x0, best.y0,
@@ -787,6 +800,12 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 			rc = pdf_line(p, COR_PDF_SMALL, best.x0 < nx[i] ?
 			              COR_PDF_RIGHT : COR_PDF_LEFT, best.x0,
 			              best.y0 + 10.0, w, 0.0, cnt, err);
+		if (rc != 0)
+			return rc;
+	}
+	if (unl[0] != '\0') {
+		rc = cor_pdf_text(p, COR_PDF_SMALL, COR_PDF_LEFT, b.x,
+		                  b.y + b.h - 30.0, b.w, unl, 1, NULL, err);
 		if (rc != 0)
 			return rc;
 	}

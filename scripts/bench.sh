@@ -68,6 +68,13 @@ timed() {
 }
 not_impl() { [ "$1" -eq 70 ] && grep -qi 'not implemented' "$W/last.err"; }
 fail() { echo "bench: $*" >&2; sed 's/^/    /' "$W/last.err" >&2; exit 1; }
+# A failure that does not stop the other sections; bench exits 1 at the end.
+status=0
+soft_fail() {
+	echo "    FAILED: $*"
+	sed 's/^/      /' "$W/last.err" | head -n 5
+	status=1
+}
 
 echo "corridor bench: $ROWS synthetic cases, median of $RUNS runs, $(nproc) cores, PostgreSQL $(psql -XAtc 'SHOW server_version' -d "$MAINT")"
 echo
@@ -137,6 +144,18 @@ else
 	fi
 fi
 
+# The real incidents and stocks (for the incidents and stocks kinds and the
+# brief's deaths/missing page), not timed.
+DATA_DIR=${DATA_DIR:-../shared/data}
+if [ -n "$loaddb" ] && [ -d "$DATA_DIR" ]; then
+	for f in "$DATA_DIR"/missing_migrants/*.csv; do
+		[ -e "$f" ] && PGDATABASE=$loaddb "$C" -q load --format mmp "$f" >/dev/null 2>&1
+	done
+	f=$DATA_DIR/unhcr_refugee_statistics/population.csv
+	[ -e "$f" ] && PGDATABASE=$loaddb "$C" -q load --format unhcr "$f" >/dev/null 2>&1
+	echo "    (also loaded, untimed: Missing Migrants and UNHCR files from $DATA_DIR)"
+fi
+
 # (c) stats vs bare GROUP BY
 echo "(c) corridor stats vs bare GROUP BY"
 W1="registration_date BETWEEN '2017-01-01' AND '2019-12-31'"
@@ -170,7 +189,7 @@ else
 		elif not_impl $rc; then
 			echo "    $k: skipped: not implemented"
 		else
-			fail "corridor stats $k failed (exit $rc)"
+			soft_fail "corridor stats $k (exit $rc); left out of the timing"
 		fi
 	done
 	if [ ${#kinds[@]} -gt 0 ]; then
@@ -212,13 +231,18 @@ else
 		for i in $(seq -w 1 47); do
 			PGDATABASE=$loaddb "$C" -q brief --quarter 2019Q4 --county "KE0$i" -o "$W/brief-KE0$i.pdf" 2>"$W/last.err"
 			rc=$?
-			[ $rc -eq 0 ] || [ $rc -eq 6 ] || fail "county brief KE0$i failed (exit $rc)"
+			if [ $rc -ne 0 ] && [ $rc -ne 6 ]; then
+				soft_fail "county brief KE0$i (exit $rc)"
+				break
+			fi
 		done
-		echo "    47 county briefs: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s (target < 5 s)"
+		[ $rc -eq 0 ] || [ $rc -eq 6 ] &&
+			echo "    47 county briefs: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s (target < 5 s)"
 		rm -f "$W"/brief-KE0*.pdf
 	elif not_impl $rc; then
 		echo "    skipped: not implemented"
 	else
-		fail "corridor brief failed (exit $rc)"
+		soft_fail "corridor brief (exit $rc)"
 	fi
 fi
+exit $status

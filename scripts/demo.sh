@@ -20,6 +20,8 @@ case $DATA_DIR in /*) ;; *) DATA_DIR=$REPO/$DATA_DIR ;; esac
 QUARTER=2019Q4
 COUNTY=KE011   # Isiolo
 SYNTH=var/demo/synthetic-cases.csv
+# This tree's migrations, not an installed copy's.
+export COR_SQL_DIR=${COR_SQL_DIR:-$REPO/sql}
 t0=$(date +%s.%N)
 skipped=()
 outputs=()

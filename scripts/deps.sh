@@ -1,6 +1,7 @@
 #!/bin/sh
 # scripts/deps.sh: check the Debian packages corridor needs to build, test,
-# run its private PostgreSQL cluster and render PDF briefs.
+# run its private PostgreSQL cluster and render PDF briefs (poppler-utils
+# and jq are for the tests that read the briefs and the JSON output).
 # As root: installs the missing ones (apt-get update, then apt-get install).
 # Otherwise: prints the exact apt-get line and exits 1.
 # Silent and fast (one dpkg-query call) when everything is present.
@@ -11,7 +12,7 @@ libpq-dev postgresql postgresql-contrib postgresql-common
 libgsl-dev libhpdf-dev libcmocka-dev libcsv-dev libjansson-dev libssl-dev
 libfreetype-dev
 fonts-dejavu-core fonts-sil-abyssinica poppler-utils
-valgrind procps time"
+valgrind procps time jq"
 
 # dpkg-query prints one status line per known package; unknown ones go to
 # stderr and count as missing.

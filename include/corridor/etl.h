@@ -36,7 +36,7 @@ enum cor_etl_datefmt {
 	COR_DATE_ISO = 0,    /* YYYY-MM-DD only (default) */
 	COR_DATE_DMY = 1,    /* D/M/YYYY (also '.' or '-' separators) */
 	COR_DATE_MDY = 2,    /* M/D/YYYY */
-	COR_DATE_EXCEL = 3,  /* Excel 1900-system day serial; epoch 1899-12-30 */
+	COR_DATE_EXCEL = 3,  /* Excel 1900-system day serial (1899-12-30 = 0) */
 	COR_DATE_AUTO = 4,   /* ISO, or D/M/Y vs M/D/Y only when one part is
 	                      * > 12; an undecidable order is an error */
 	COR_DATE_LONG = 5    /* "December 30, 2019" / "Dec 30, 2019" */

@@ -439,17 +439,13 @@ static void test_distance(void **state)
 
 /* ---- disclosure control ---- */
 
-/* The suppression audit: a suppressed cell is exactly recoverable when
- * its value is determined by the published cells and the constraints,
- * i.e. when e_i is in the row space of the constraint matrix restricted
- * to the suppressed cells. We test it with every subtraction the
- * constraints allow (any linear combination) by checking, for each
- * suppressed cell, that the rank of the constraint matrix over suppressed
- * cells drops when that cell's column is removed... equivalently that
- * rank(A) == rank(A without column i) is false only if determinable.
- * Here: determinable <=> rank(A) > rank(A minus column i) is false AND
- * ... we use the direct test: e_i in rowspace(A) <=> rank([A; e_i]) ==
- * rank(A). */
+/* The suppression audit. Every published total is a linear constraint
+ * total = sum(members). Moving the published cells to the right-hand
+ * side leaves a linear system A u = c in the suppressed values u. A
+ * suppressed value u_i is recovered by some subtraction (any linear
+ * combination of rows, columns, grand and cross-table totals) exactly
+ * when the unit vector e_i lies in the row space of A, i.e. when
+ * rank([A; e_i]) == rank(A). */
 typedef struct cellid {
 	int t, r, c;
 } cellid;

@@ -1,0 +1,417 @@
+/* tests/db/test_stats.c: `corridor stats` kinds against a real server
+ * with a small fixture of known answers (inserted with SQL below), JSON
+ * shape, disclosure control, time-zone independence and the owner check
+ * behind --no-suppress. Run by scripts/run-tests.sh with a fresh database
+ * in PGDATABASE; the schema comes from cor_db_migrate. */
+#include "support/pgtest.h"
+
+#include <gsl/gsl_errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corridor/db.h"
+#include "corridor/stats.h"
+
+static PGconn *conn;
+
+/* Fixture. Batch 1 (cases, real): per quarter 2018Q4 8, 2019Q1 6,
+ * 2019Q2 7, 2019Q3 10, 2019Q4 12 (9 male ETH smuggling via Moyale -
+ * Marsabit - Isiolo, fee 400, 30 days; 3 female SOM minors trafficking
+ * Moyale - Isiolo intercepted at Isiolo, fee 200), one case on 2020-01-01.
+ * Batch 2 (cases, synthetic): 5 cases in 2017. Batch 3 (mmp): incidents.
+ * Batch 4 (unhcr): stocks ETH->ZAF. */
+static const char *fixture =
+	"INSERT INTO batch (id, sha256, format, file_name, corridor_version,"
+	" synthetic) VALUES"
+	" (1, repeat('a', 64), 'cases', 'fixture.csv', 'test', false),"
+	" (2, repeat('b', 64), 'cases', 'synth.csv', 'test', true),"
+	" (3, repeat('c', 64), 'mmp', 'mmp.csv', 'test', false),"
+	" (4, repeat('d', 64), 'unhcr', 'unhcr.csv', 'test', false);"
+	"INSERT INTO case_record (batch_id, registration_date,"
+	" registration_year, case_type, sex, age, age_band, is_minor,"
+	" citizenship, route, interception_place, identification_county,"
+	" country_of_exploitation, exploitation_types, fee_usd,"
+	" days_in_transit, synthetic)"
+	" SELECT 1, d::date, extract(year FROM d::date)::int, 'smuggling',"
+	"  'male', 25, '24--26', false, 'ETH',"
+	"  '{ET-MOYALE,KE-MOYALE,KE-MARSABIT,KE-ISIOLO}', NULL, 'KE011',"
+	"  'ZAF', '{forced_labour}', 300, 20, false"
+	" FROM (SELECT '2018-12-01' AS d FROM generate_series(1, 8)"
+	"  UNION ALL SELECT '2019-02-01' FROM generate_series(1, 6)"
+	"  UNION ALL SELECT '2019-05-01' FROM generate_series(1, 7)"
+	"  UNION ALL SELECT '2019-08-15' FROM generate_series(1, 10)"
+	"  UNION ALL SELECT '2020-01-01') s;"
+	"INSERT INTO case_record (batch_id, registration_date,"
+	" registration_year, case_type, sex, age, age_band, is_minor,"
+	" citizenship, route, interception_place, identification_county,"
+	" country_of_exploitation, exploitation_types, fee_usd,"
+	" days_in_transit)"
+	" SELECT 1, CASE WHEN g = 1 THEN '2019-12-31' ELSE '2019-11-10'"
+	"  END::date, 2019, 'smuggling', 'male', 25, '24--26', false, 'ETH',"
+	"  '{ET-MOYALE,KE-MOYALE,KE-MARSABIT,KE-ISIOLO}', NULL, 'KE011',"
+	"  'ZAF', '{forced_labour}', 400, 30"
+	" FROM generate_series(1, 9) g;"
+	"INSERT INTO case_record (batch_id, registration_date,"
+	" registration_year, case_type, trafficking_status, sex, age,"
+	" age_band, is_minor, citizenship, route, interception_place,"
+	" identification_county, country_of_exploitation,"
+	" exploitation_types, fee_usd, days_in_transit)"
+	" SELECT 1, '2019-11-20', 2019, 'trafficking', 'actual', 'female',"
+	"  16, '9--17', true, 'SOM', '{ET-MOYALE,KE-MOYALE,KE-ISIOLO}',"
+	"  'KE-ISIOLO', 'KE011', 'KEN', '{sexual_exploitation}', 200, 10"
+	" FROM generate_series(1, 3);"
+	"INSERT INTO case_record (batch_id, registration_date,"
+	" registration_year, case_type, synthetic)"
+	" SELECT 2, '2017-03-01', 2017, 'smuggling', true"
+	" FROM generate_series(1, 5);"
+	"INSERT INTO incident (batch_id, web_id, reported_date, dead, missing,"
+	" total_dead_missing, lat, lon) VALUES"
+	" (3, 1, '2019-11-05', 3, 4, 7, 0.36, 37.60),"
+	" (3, 2, '2019-11-06', 10, 0, 10, 35.0, 20.0),"
+	" (3, 3, '2019-10-02', 6, NULL, 6, -1.30, 36.83);"
+	"INSERT INTO od_stock (batch_id, year, origin, asylum, refugees,"
+	" asylum_seekers) VALUES"
+	" (4, 2018, 'ETH', 'ZAF', 1000, 500),"
+	" (4, 2019, 'ETH', 'ZAF', 1200, 600),"
+	" (4, 2019, 'USA', 'CAN', 5, 5);";
+
+static int setup(void **state)
+{
+	int applied = 0;
+	cor_err err;
+
+	(void)state;
+	conn = cor_test_connect();
+	cor_err_clear(&err);
+	if (cor_db_migrate(conn, cor_test_sql_dir(), &applied, &err) != 0) {
+		fprintf(stderr, "migrate: %s\n", err.msg);
+		return -1;
+	}
+	cor_test_exec(conn, fixture);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	PQfinish(conn);
+	return 0;
+}
+
+static cor_stats_result *run(cor_stats_kind kind, const char *from,
+                             const char *to)
+{
+	cor_stats_req req;
+	cor_stats_result *r = NULL;
+	cor_err err;
+
+	cor_stats_req_init(&req);
+	req.kind = kind;
+	if (from != NULL)
+		assert_int_equal(cor_stats_parse_bound(from, 0, req.from, &err),
+		                 0);
+	if (to != NULL)
+		assert_int_equal(cor_stats_parse_bound(to, 1, req.to, &err), 0);
+	cor_err_clear(&err);
+	if (cor_stats_run(conn, &req, &r, &err) != 0)
+		fail_msg("cor_stats_run: %s", err.msg);
+	assert_non_null(r);
+	return r;
+}
+
+static const cor_stats_cell *cell(const cor_stats_result *r,
+                                  const char *table, int row,
+                                  const char *key)
+{
+	const cor_stats_table *t = cor_stats_table_find(r, table);
+	const cor_stats_cell *c;
+
+	assert_non_null(t);
+	c = cor_stats_cell_get(t, row, cor_stats_col_find(t, key));
+	assert_non_null(c);
+	return c;
+}
+
+/* Row index whose column key has code `code`, or fails. */
+static int row_of(const cor_stats_result *r, const char *table,
+                  const char *key, const char *code)
+{
+	const cor_stats_table *t = cor_stats_table_find(r, table);
+	int col;
+
+	assert_non_null(t);
+	col = cor_stats_col_find(t, key);
+	assert_true(col >= 0);
+	for (int i = 0; i < t->nrow; i++)
+		if (t->rows[i].cells[col].code != NULL &&
+		    strcmp(t->rows[i].cells[col].code, code) == 0)
+			return i;
+	fail_msg("no row %s=%s in %s", key, code, table);
+	return -1;
+}
+
+static void test_overview(void **state)
+{
+	cor_stats_result *r = run(COR_STATS_OVERVIEW, "2019Q4", "2019Q4");
+	const cor_stats_cell *c;
+	int ri;
+
+	(void)state;
+	c = cell(r, "summary", 0, "n");
+	assert_int_equal(c->status, COR_CELL_OK);
+	assert_int_equal(c->n, 12);
+	assert_int_equal(cell(r, "summary", 0, "n_previous")->n, 10);
+	assert_int_equal(cell(r, "summary", 0, "n_year_ago")->n, 8);
+	/* poisson.test(c(12, 10))$estimate 1.2; c(12, 8): 1.5 */
+	c = cell(r, "summary", 0, "rate_ratio");
+	assert_int_equal(c->status, COR_CELL_OK);
+	assert_true(fabs(c->v - 1.2) < 1e-12);
+	assert_true(fabs(cell(r, "summary", 0, "rr_year_ago")->v - 1.5) <
+	            1e-12);
+	/* 3 minors, 3 women and girls: under k = 5, with their shares */
+	assert_int_equal(cell(r, "summary", 1, "n")->status,
+	                 COR_CELL_SUPPRESSED);
+	assert_int_equal(cell(r, "summary", 1, "share")->status,
+	                 COR_CELL_SUPPRESSED);
+	assert_int_equal(cell(r, "summary", 2, "n")->status,
+	                 COR_CELL_SUPPRESSED);
+	/* case types: trafficking 3 suppressed, so smuggling 9 as well (the
+	 * total 12 is printed in the summary table) */
+	ri = row_of(r, "case_type", "case_type", "trafficking");
+	assert_int_equal(cell(r, "case_type", ri, "n")->status,
+	                 COR_CELL_SUPPRESSED);
+	ri = row_of(r, "case_type", "case_type", "smuggling");
+	assert_int_equal(cell(r, "case_type", ri, "n")->status,
+	                 COR_CELL_SUPPRESSED);
+	assert_int_equal(r->synthetic, 0);
+	assert_int_equal(r->nbatch, 1);
+	assert_int_equal(r->batches[0], 1);
+	assert_true(r->suppressed >= 6);
+	cor_stats_result_free(r);
+}
+
+static void test_trend(void **state)
+{
+	cor_stats_result *r = run(COR_STATS_TREND, "2019Q1", "2019Q4");
+	static const long long want[4] = { 6, 7, 10, 12 };
+	const cor_stats_table *t = cor_stats_table_find(r, "series");
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(t->nrow, 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(cell(r, "series", i, "n")->n, want[i]);
+	assert_string_equal(cell(r, "series", 3, "period")->code, "2019Q4");
+	assert_true(r->trend.estimable);
+	/* glm(c(6, 7, 10, 12) ~ 0:3, family = poisson) slope (R, epsilon
+	 * 1e-14): 0.244025658525 (to 1e-6) */
+	assert_true(fabs(r->trend.slope - 0.244025658525) < 1e-6);
+	cor_stats_result_free(r);
+	/* C23 through the database: one quarter of data */
+	r = run(COR_STATS_TREND, "2019Q4", "2019Q4");
+	assert_false(r->trend.estimable);
+	assert_int_equal(r->nwarn >= 1, 1);
+	assert_string_equal(r->warnings[0],
+	                    "trend not estimable: one quarter of data");
+	assert_int_equal(cell(r, "model", 0, "change_pct_per_year")->status,
+	                 COR_CELL_NA);
+	cor_stats_result_free(r);
+}
+
+/* Quarters come from the date as recorded: the time zone changes
+ * nothing (2019-12-31 stays in 2019Q4). */
+static void test_timezone(void **state)
+{
+	static const char *zones[] = { "Pacific/Kiritimati",
+	                               "Pacific/Pago_Pago", "UTC" };
+	char sql[96];
+
+	(void)state;
+	for (int z = 0; z < 3; z++) {
+		cor_stats_result *r;
+		snprintf(sql, sizeof(sql), "SET TIME ZONE '%s'", zones[z]);
+		cor_test_exec(conn, sql);
+		r = run(COR_STATS_TREND, "2019Q3", "2020Q1");
+		assert_int_equal(cell(r, "series", 0, "n")->n, 10);
+		assert_int_equal(cell(r, "series", 1, "n")->n, 12);
+		assert_int_equal(cell(r, "series", 2, "n")->status,
+		                 COR_CELL_SUPPRESSED);   /* 1 case */
+		cor_stats_result_free(r);
+	}
+}
+
+static void test_segments_nodes(void **state)
+{
+	cor_stats_result *r = run(COR_STATS_SEGMENTS, "2019Q4", "2019Q4");
+	const cor_stats_cell *c;
+	int ri;
+
+	(void)state;
+	ri = row_of(r, "legs", "from", "ET-MOYALE");
+	assert_int_equal(cell(r, "legs", ri, "n")->n, 12);
+	/* fees 200 x 3, 400 x 9: quantile(type 7): q1 350, median 400 */
+	c = cell(r, "legs", ri, "fee_usd");
+	assert_int_equal(c->status, COR_CELL_OK);
+	assert_true(c->v == 400.0 && c->q1 == 350.0 && c->q3 == 400.0);
+	assert_int_equal(c->n, 12);
+	cor_stats_result_free(r);
+	r = run(COR_STATS_NODES, "2019Q4", "2019Q4");
+	ri = row_of(r, "nodes", "place", "KE-ISIOLO");
+	assert_int_equal(cell(r, "nodes", ri, "n")->n, 12);
+	/* 3 interceptions suppressed; the 9 destinations are the
+	 * complement (n = sum of roles is printed) */
+	assert_int_equal(cell(r, "nodes", ri, "n_interception")->status,
+	                 COR_CELL_SUPPRESSED);
+	assert_int_equal(cell(r, "nodes", ri, "n_destination")->status,
+	                 COR_CELL_SUPPRESSED);
+	cor_stats_result_free(r);
+}
+
+static void test_counties_profile_od(void **state)
+{
+	cor_stats_result *r = run(COR_STATS_COUNTIES, "2019Q4", "2019Q4");
+	int ri;
+
+	(void)state;
+	ri = row_of(r, "counties", "county", "KE011");
+	assert_int_equal(cell(r, "counties", ri, "n")->n, 12);
+	assert_int_equal(cell(r, "counties", ri, "n_destination")->n, 12);
+	ri = row_of(r, "counties", "county", "KE010");
+	assert_int_equal(cell(r, "counties", ri, "n_transit")->n, 12);
+	assert_int_equal(cor_stats_table_find(r, "counties")->nrow, 47);
+	cor_stats_result_free(r);
+	r = run(COR_STATS_OD, "2019Q4", "2019Q4");
+	/* no constraint of the OD matrix has exactly one suppressed cell */
+	for (int c = 0; c < r->ncons; c++) {
+		const cor_stats_constraint *cn = &r->cons[c];
+		int ns = r->tables[cn->total.table].rows[cn->total.row]
+		         .cells[cn->total.col].status == COR_CELL_SUPPRESSED;
+		for (int m = 0; m < cn->nmem; m++)
+			ns += r->tables[cn->mem[m].table].rows[cn->mem[m].row]
+			      .cells[cn->mem[m].col].status ==
+			      COR_CELL_SUPPRESSED;
+		assert_int_not_equal(ns, 1);
+	}
+	ri = row_of(r, "matrix", "origin", "SOM");
+	assert_int_equal(cell(r, "matrix", ri, "n")->status,
+	                 COR_CELL_SUPPRESSED);
+	cor_stats_result_free(r);
+	r = run(COR_STATS_PROFILE, "2019Q4", "2019Q4");
+	assert_non_null(cor_stats_table_find(r, "sex_age"));
+	assert_non_null(cor_stats_table_find(r, "exploitation_sex"));
+	cor_stats_result_free(r);
+}
+
+static void test_incidents_stocks(void **state)
+{
+	cor_stats_result *r = run(COR_STATS_INCIDENTS, "2019Q4", "2019Q4");
+	const cor_stats_table *t;
+
+	(void)state;
+	/* Isiolo (7) and Nairobi (6) are within 50 km of a leg; the
+	 * incident at 35N 20E is not */
+	assert_int_equal(cell(r, "incidents_period", 0, "n")->n, 13);
+	assert_int_equal(cell(r, "incidents_period", 0, "incidents")->status,
+	                 COR_CELL_SUPPRESSED);          /* 2 incidents */
+	t = cor_stats_table_find(r, "incidents_country");
+	assert_int_equal(t->nrow, 2);                   /* KEN + total */
+	assert_string_equal(cell(r, "incidents_country", 0,
+	                         "country")->code, "KEN");
+	assert_int_equal(r->nbatch, 1);
+	assert_int_equal(r->batches[0], 3);
+	cor_stats_result_free(r);
+	r = run(COR_STATS_STOCKS, "2019", "2019");
+	t = cor_stats_table_find(r, "stocks");
+	assert_int_equal(t->nrow, 1);
+	assert_int_equal(cell(r, "stocks", 0, "n")->n, 1800);
+	assert_true(fabs(cell(r, "stocks", 0, "change_pct")->v - 20.0) <
+	            1e-9);
+	cor_stats_result_free(r);
+}
+
+/* The synthetic batch marks the output; generated_from lists it. */
+static void test_synthetic_and_json(void **state)
+{
+	cor_stats_result *r = run(COR_STATS_OVERVIEW, NULL, NULL);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	json_t *o, *rows, *row;
+	json_error_t je;
+	cor_err err;
+	size_t i;
+	int seen_null = 0;
+
+	(void)state;
+	assert_int_equal(r->synthetic, 1);
+	assert_int_equal(cor_stats_write_json(fp, r, &err), 0);
+	fclose(fp);
+	o = json_loads(buf, 0, &je);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "kind")),
+	                    "overview");
+	assert_true(json_is_object(json_object_get(o, "params")));
+	assert_int_equal(json_integer_value(json_object_get(o, "k")), 5);
+	assert_true(json_is_true(json_object_get(o, "synthetic")));
+	assert_int_equal(json_array_size(json_object_get(o,
+	                 "generated_from")), 2);
+	rows = json_object_get(o, "rows");
+	assert_true(json_array_size(rows) > 3);
+	json_array_foreach(rows, i, row) {
+		json_t *n = json_object_get(row, "n");
+		json_t *s = json_object_get(row, "suppressed");
+		if (n == NULL)
+			continue;
+		assert_non_null(s);
+		if (json_is_null(n)) {
+			assert_true(json_is_true(s));
+			seen_null = 1;
+		} else {
+			assert_true(json_is_integer(n));
+			assert_true(json_is_false(s));
+		}
+	}
+	assert_true(seen_null);
+	assert_null(strstr(buf, "nan"));
+	json_decref(o);
+	free(buf);
+	cor_stats_result_free(r);
+}
+
+/* --no-suppress: only the owner of case_record. */
+static void test_owner(void **state)
+{
+	int owner = -1;
+	cor_err err;
+
+	(void)state;
+	assert_int_equal(cor_stats_is_owner(conn, &owner, &err), 0);
+	assert_int_equal(owner, 1);
+	cor_test_exec(conn, "DROP ROLE IF EXISTS cor_test_stats_analyst;"
+	              "CREATE ROLE cor_test_stats_analyst NOLOGIN;"
+	              "GRANT corridor_analyst TO cor_test_stats_analyst;"
+	              "SET ROLE cor_test_stats_analyst");
+	assert_int_equal(cor_stats_is_owner(conn, &owner, &err), 0);
+	assert_int_equal(owner, 0);
+	cor_test_exec(conn, "RESET ROLE; DROP ROLE cor_test_stats_analyst");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_overview),
+		cmocka_unit_test(test_trend),
+		cmocka_unit_test(test_timezone),
+		cmocka_unit_test(test_segments_nodes),
+		cmocka_unit_test(test_counties_profile_od),
+		cmocka_unit_test(test_incidents_stocks),
+		cmocka_unit_test(test_synthetic_and_json),
+		cmocka_unit_test(test_owner),
+	};
+
+	gsl_set_error_handler_off();
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
