@@ -36,7 +36,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 DBT_BIN  := $(DBT_SRC:tests/db/%.c=$(BUILD)/tests/db/%)
 LIBA     := $(BUILD)/libcorridor.a
 BIN      := $(BUILD)/corridor
-HDRS     := $(wildcard include/corridor/*.h)
+HDRS     := $(wildcard include/corridor/*.h etl/*.h)
 
 .PHONY: all check installcheck all-tests demo bench install uninstall \
 	clean deps valgrind

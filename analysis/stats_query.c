@@ -1123,19 +1123,21 @@ static int set_dist(run *x, int ti, int ri, int col, const double *v,
 
 static int kind_segments(run *x)
 {
-	static const char *sql =
-		/* two stages: one hash aggregate over the route steps, then
-		 * the three groupings over its (small) result */
-		"WITH z AS (SELECT c.route[s] AS f, c.route[s + 1] AS t,"
-		" c.fee_usd::float8 AS fee, c.days_in_transit AS days,"
-		" count(*) AS n"
-		CASE_FROM ", generate_subscripts(c.route, 1) AS s"
-		CASE_WHERE " AND s < cardinality(c.route) GROUP BY 1, 2, 3, 4)"
-		" SELECT f, t, fee, days, GROUPING(fee, days) AS g,"
-		" sum(n)::bigint AS n FROM z"
-		" GROUP BY GROUPING SETS ((f, t), (f, t, fee), (f, t, days))"
-		" ORDER BY f, t, GROUPING(fee, days) = 3 DESC,"
-		" GROUPING(fee, days), fee, days";
+	/* Two hash aggregates over the legs (zipped unnest of two slices:
+	 * each route detoasted once per slice): by fee and by days. A
+	 * single GROUPING SETS query is not parallelised and was slower;
+	 * (leg, fee, days) has nearly as many groups as legs walked. The
+	 * NULL group of each holds the cases without the value, so both
+	 * give the leg's total. */
+#define LEGS_BY(col) \
+		"SELECT u.f, u.t, " col ", count(*) AS n" \
+		CASE_FROM ", unnest(c.route[:cardinality(c.route) - 1]," \
+		" c.route[2:]) AS u(f, t)" \
+		CASE_WHERE " AND cardinality(c.route) >= 2" \
+		" GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+	static const char *sql_fee = LEGS_BY("c.fee_usd::float8");
+	static const char *sql_days = LEGS_BY("c.days_in_transit::float8");
+#undef LEGS_BY
 	static const cor_stats_col cols[] = {
 		COL_CODE("from", "from", "#loc+from"),
 		COL_CODE("to", "to", "#loc+to"),
@@ -1146,22 +1148,26 @@ static int kind_segments(run *x)
 		{ "days", "days in transit median (IQR)",
 		  "#indicator+days+transit", COR_COL_DIST, 0 },
 	};
-	PGresult *res = NULL;
+	PGresult *rf = NULL, *rd = NULL;
 	long long known2 = 0, *w = NULL;
 	double *v = NULL;
-	int ti, rc = 0, nr, i = 0;
-	cor_stats_ref *mem = NULL;
+	int ti, rc = 0, nf, nd, i = 0, j = 0;
 
-	(void)mem;
 	rc = case_batches2(x, NULL, NULL, NULL, &known2);
 	if (rc != 0)
 		return rc;
-	res = q(x, sql, 0, NULL);
-	if (res == NULL)
+	rf = q(x, sql_fee, 0, NULL);
+	if (rf == NULL)
 		return COR_EDB;
-	nr = PQntuples(res);
-	v = calloc((size_t)nr + 1, sizeof(*v));
-	w = calloc((size_t)nr + 1, sizeof(*w));
+	rd = q(x, sql_days, 0, NULL);
+	if (rd == NULL) {
+		rc = COR_EDB;
+		goto out;
+	}
+	nf = PQntuples(rf);
+	nd = PQntuples(rd);
+	v = calloc((size_t)(nf > nd ? nf : nd) + 1, sizeof(*v));
+	w = calloc((size_t)(nf > nd ? nf : nd) + 1, sizeof(*w));
 	if (v == NULL || w == NULL) {
 		rc = oom(x);
 		goto out;
@@ -1169,38 +1175,44 @@ static int kind_segments(run *x)
 	ti = cor_stats_table_add(x->r, "legs", "Flows on legs (consecutive "
 	                         "places on recorded routes)", cols, 6);
 	CK(ti);
-	/* rows come per leg: g = 3 (leg total), then g = 1 (by fee; days
-	 * rolled up), then g = 2 (by days) */
-	while (i < nr) {
-		const char *f = sv(res, i, 0), *t = sv(res, i, 1);
+	while (i < nf) {
+		const char *f = sv(rf, i, 0), *t = sv(rf, i, 1);
 		int ri = cor_stats_row_add(x->r, ti, 0);
-		size_t k;
+		long long tot = 0;
+		size_t k = 0;
 
 		CK(ri);
 		CK(cor_stats_set_code(x->r, ti, ri, 0, f, place_name(x, f)));
 		CK(cor_stats_set_code(x->r, ti, ri, 1, t, place_name(x, t)));
-		CK(cor_stats_set_count(x->r, ti, ri, 2, ll(res, i, 5)));
-		CK(cor_stats_set_share(x->r, ti, ri, 3, ll(res, i, 5), known2,
-		                       ref(ti, ri, 2)));
-		i++;
-		for (int pass = 0; pass < 2; pass++) {
-			int g = pass == 0 ? 1 : 2, vc = pass == 0 ? 2 : 3;
-			k = 0;
-			while (i < nr && ll(res, i, 4) == g &&
-			       strcmp(sv(res, i, 0), f) == 0 &&
-			       strcmp(sv(res, i, 1), t) == 0) {
-				if (!PQgetisnull(res, i, vc)) {
-					v[k] = strtod(PQgetvalue(res, i, vc),
-					              NULL);
-					w[k] = ll(res, i, 5);
-					if (isfinite(v[k]) && w[k] > 0)
-						k++;
-				}
-				i++;
-			}
-			CK(set_dist(x, ti, ri, pass == 0 ? 4 : 5, v, w, k,
-			            ref(ti, ri, 2)));
+		for (; i < nf && strcmp(sv(rf, i, 0), f) == 0 &&
+		       strcmp(sv(rf, i, 1), t) == 0; i++) {
+			tot += ll(rf, i, 3);
+			if (PQgetisnull(rf, i, 2))
+				continue;
+			v[k] = strtod(PQgetvalue(rf, i, 2), NULL);
+			w[k] = ll(rf, i, 3);
+			if (isfinite(v[k]) && w[k] > 0)
+				k++;
 		}
+		CK(cor_stats_set_count(x->r, ti, ri, 2, tot));
+		CK(cor_stats_set_share(x->r, ti, ri, 3, tot, known2,
+		                       ref(ti, ri, 2)));
+		CK(set_dist(x, ti, ri, 4, v, w, k, ref(ti, ri, 2)));
+		k = 0;
+		while (j < nd && (strcmp(sv(rd, j, 0), f) < 0 ||
+		       (strcmp(sv(rd, j, 0), f) == 0 &&
+		        strcmp(sv(rd, j, 1), t) < 0)))
+			j++;
+		for (; j < nd && strcmp(sv(rd, j, 0), f) == 0 &&
+		       strcmp(sv(rd, j, 1), t) == 0; j++) {
+			if (PQgetisnull(rd, j, 2))
+				continue;
+			v[k] = strtod(PQgetvalue(rd, j, 2), NULL);
+			w[k] = ll(rd, j, 3);
+			if (isfinite(v[k]) && w[k] > 0)
+				k++;
+		}
+		CK(set_dist(x, ti, ri, 5, v, w, k, ref(ti, ri, 2)));
 	}
 	/* sort rows by flow, largest first (stable on from/to order) */
 	{
@@ -1217,12 +1229,13 @@ static int kind_segments(run *x)
 		}
 		/* dependencies point at the same row: fix after sorting */
 		for (int a = 0; a < t->nrow; a++)
-			for (int j = 3; j < 6; j++)
-				if (t->rows[a].cells[j].ndep > 0)
-					t->rows[a].cells[j].dep[0].row = a;
+			for (int c = 3; c < 6; c++)
+				if (t->rows[a].cells[c].ndep > 0)
+					t->rows[a].cells[c].dep[0].row = a;
 	}
 out:
-	PQclear(res);
+	PQclear(rf);
+	PQclear(rd);
 	free(v);
 	free(w);
 	return rc;
@@ -1532,10 +1545,11 @@ static int kind_counties(run *x)
 		"SELECT c.identification_county, c.origin_admin1, c.route[1],"
 		" count(*)" CASE_FROM CASE_WHERE " GROUP BY 1, 2, 3";
 	static const char *sql_td =
-		"SELECT c.route[s - 1], c.route[s],"
-		" (s = cardinality(c.route))::int AS dest, count(*)" CASE_FROM
-		", generate_subscripts(c.route, 1) AS s" CASE_WHERE
-		" AND s > 1 GROUP BY 1, 2, 3";
+		"SELECT u.f, u.t, (u.i = cardinality(c.route) - 1)::int AS dest,"
+		" count(*)" CASE_FROM
+		", unnest(c.route[:cardinality(c.route) - 1], c.route[2:])"
+		" WITH ORDINALITY AS u(f, t, i)" CASE_WHERE
+		" AND cardinality(c.route) >= 2 GROUP BY 1, 2, 3";
 	static const char *sql_ex =
 		"SELECT c.identification_county, e.t, count(*) AS n" CASE_FROM
 		", unnest(c.exploitation_types) AS e(t)" CASE_WHERE
@@ -2315,8 +2329,10 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 		if (rc != 0)
 			goto out;
 		began = 1;
-		/* hash aggregates over route steps stay in memory */
-		rc = cor_db_exec(conn, "SET LOCAL work_mem = '64MB'", err);
+		/* hash aggregates over route steps stay in memory; a
+		 * memoized function scan keyed on whole routes only costs */
+		rc = cor_db_exec(conn, "SET LOCAL work_mem = '64MB'; "
+		                 "SET LOCAL enable_memoize = off", err);
 		if (rc != 0)
 			goto out;
 	}

@@ -209,11 +209,6 @@ static char detect_delim(const char *s, size_t n)
 	return ',';
 }
 
-static int is_blank_tab(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 static int is_blank_only(unsigned char c)
 {
 	return c == ' ';
@@ -371,9 +366,11 @@ int cor_etl_csv_read(FILE *fp, const char *name, const cor_etl_csv_opts *o,
 				delim = detect_delim(buf + start, ll);
 			csv_set_delim(&p, (unsigned char)delim);
 			/* libcsv trims blanks around unquoted fields; a TAB
-			 * delimiter must not count as a blank */
+			 * delimiter must not count as a blank. NULL is
+			 * libcsv's own test (space or TAB), inline: a
+			 * callback per byte cost 7% of a load. */
 			csv_set_space_func(&p, delim == '\t' ? is_blank_only
-			                                     : is_blank_tab);
+			                                     : NULL);
 		}
 		if (enc == COR_ENC_UTF8) {
 			size_t bad;

@@ -14,6 +14,7 @@
 /* ---- small string hash (etl_ref.c) -------------------------------- */
 
 struct cor_hent {
+	uint64_t hash;  /* of key: compared before the strings */
 	char *key;
 	char *val;      /* NULL for a set member */
 	int flag;       /* caller's use (e.g. ambiguity) */

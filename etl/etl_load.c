@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "corridor/db.h"
 
 #define OUT_FLUSH ((size_t)1 << 18)   /* COPY data per PQputCopyData */
+#define NBUF 4                        /* COPY buffers in flight, in all */
 
 /* ---- COPY text output -------------------------------------------- */
 
@@ -350,7 +352,23 @@ struct run {
 	FILE *spool;            /* rejects as COPY text lines */
 	uint64_t bytes;
 	double t0;
-	int fatal;
+	FILE *fp;
+	/* Pipeline: the reader thread parses, validates and fills COPY
+	 * buffers; the calling thread sends them (pump). Everything below is
+	 * guarded by mu. The reader uses conn only before it queues its first
+	 * buffer or signal (the prologue), the pump only after. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	cor_out q[NBUF];        /* filled buffers, FIFO from qhead */
+	int qhead, qn;
+	char *spare[NBUF];      /* empty buffers for the reader */
+	size_t spare_cap[NBUF];
+	int nspare;
+	int nbuf;               /* buffers allocated so far (<= NBUF) */
+	int reader_done;        /* the reader thread has finished */
+	int reader_rc;
+	int abort;              /* the pump failed: reader stops */
+	int refuse_seen;        /* the pump has ended the COPY */
 };
 
 static double now_s(void)
@@ -400,18 +418,99 @@ static int copy_finish(PGconn *conn, const char *errmsg, long *rows,
 	return rc;
 }
 
-static int flush(struct run *R)
+/* Reader side: queues the filled buffer L.out for the pump and takes an
+ * empty one (waits while NBUF buffers are in flight). Returns 0, or
+ * COR_EDB when the pump has failed (its error is reported instead). */
+static int handoff(struct run *R)
 {
 	cor_out *o = &R->L.out;
+	int rc = 0;
 
 	if (o->len == 0)
 		return 0;
-	if (R->copying && PQputCopyData(R->conn, o->buf, (int)o->len) != 1) {
-		R->fatal = cor_db_fail(R->err, R->conn, NULL);
-		return R->fatal;
+	pthread_mutex_lock(&R->mu);
+	while (R->qn == NBUF && !R->abort)
+		pthread_cond_wait(&R->cv, &R->mu);
+	if (R->abort) {
+		rc = COR_EDB;
+		goto out;
 	}
+	R->q[(R->qhead + R->qn) % NBUF] = *o;
+	R->qn++;
+	o->buf = NULL;
 	o->len = 0;
-	return 0;
+	o->cap = 0;
+	if (R->nbuf < NBUF) {
+		R->nbuf++;              /* out_reserve allocates it */
+	} else {
+		while (R->nspare == 0 && !R->abort)
+			pthread_cond_wait(&R->cv, &R->mu);
+		if (R->abort) {
+			rc = COR_EDB;
+			goto signal;
+		}
+		R->nspare--;
+		o->buf = R->spare[R->nspare];
+		o->cap = R->spare_cap[R->nspare];
+	}
+signal:
+	pthread_cond_broadcast(&R->cv);
+out:
+	pthread_mutex_unlock(&R->mu);
+	return rc;
+}
+
+/* Pump side: sends queued buffers until the reader is done. On a refused
+ * file it ends the COPY with an error (nothing of it is kept) and drops
+ * what is still queued. Returns 0 or COR_EDB (perr set); on failure the
+ * reader is told to stop. */
+static int pump(struct run *R, cor_err *perr)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&R->mu);
+	for (;;) {
+		cor_out b;
+
+		while (R->qn == 0 && !R->reader_done &&
+		       !(R->refused && !R->refuse_seen))
+			pthread_cond_wait(&R->cv, &R->mu);
+		if (R->refused && !R->refuse_seen) {
+			long ignored = 0;
+			cor_err e;
+
+			R->refuse_seen = 1;
+			pthread_mutex_unlock(&R->mu);
+			cor_err_clear(&e);
+			if (R->copying)
+				copy_finish(R->conn, "corridor: file refused",
+				            &ignored, &e);
+			pthread_mutex_lock(&R->mu);
+			R->copying = 0;
+		}
+		if (R->qn == 0) {
+			if (R->reader_done)
+				break;
+			continue;
+		}
+		b = R->q[R->qhead];
+		R->qhead = (R->qhead + 1) % NBUF;
+		R->qn--;
+		pthread_cond_broadcast(&R->cv);
+		pthread_mutex_unlock(&R->mu);
+		if (R->copying && rc == 0 &&
+		    PQputCopyData(R->conn, b.buf, (int)b.len) != 1)
+			rc = cor_db_fail(perr, R->conn, NULL);
+		pthread_mutex_lock(&R->mu);
+		R->spare[R->nspare] = b.buf;
+		R->spare_cap[R->nspare] = b.cap;
+		R->nspare++;
+		if (rc != 0)
+			R->abort = 1;
+		pthread_cond_broadcast(&R->cv);
+	}
+	pthread_mutex_unlock(&R->mu);
+	return rc;
 }
 
 static int start_copy(struct run *R, const char *sql)
@@ -504,9 +603,10 @@ static int prologue(struct run *R)
 		if (q == NULL)
 			return COR_EDB;
 		PQclear(q);
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE batch_id = $1",
-		         L->ad.table);
-		q = cor_db_query(R->conn, sql, 1, p, PGRES_COMMAND_OK, R->err);
+		/* sql/004: the owner's function deletes the rows of an
+		 * inactive batch (the loader role may not DELETE) */
+		q = cor_db_query(R->conn, "SELECT cor_purge_batch($1::bigint)",
+		                 1, p, PGRES_TUPLES_OK, R->err);
 		if (q == NULL)
 			return COR_EDB;
 		PQclear(q);
@@ -607,20 +707,17 @@ static int spool_reject(struct run *R)
 	return rc;
 }
 
+/* Reader side: more than max_rejects bad rows. The pump ends the COPY
+ * with an error; the reader goes on counting rows and reasons but emits
+ * nothing more. */
 static void refuse(struct run *R)
 {
-	long ignored = 0;
-
 	if (R->refused)
 		return;
+	pthread_mutex_lock(&R->mu);
 	R->refused = 1;
-	if (R->copying) {
-		cor_err e;
-
-		cor_err_clear(&e);
-		R->copying = 0;
-		copy_finish(R->conn, "corridor: file refused", &ignored, &e);
-	}
+	pthread_cond_broadcast(&R->cv);
+	pthread_mutex_unlock(&R->mu);
 	R->L.out.len = 0;
 }
 
@@ -696,8 +793,8 @@ static int on_record(void *ud, const cor_etl_record *rec, cor_err *err)
 				L->any_synthetic++;
 		}
 	}
-	if (o->len >= OUT_FLUSH && flush(R) != 0)
-		return R->fatal;
+	if (o->len >= OUT_FLUSH && handoff(R) != 0)
+		return COR_EDB;
 	if (L->o->progress != NULL && (res->rows_read & 0xFFFF) == 0)
 		L->o->progress(L->o->progress_ud, res->rows_read, R->bytes,
 		               res->bytes, now_s() - R->t0);
@@ -744,8 +841,6 @@ static int epilogue(struct run *R)
 	long rows = -1;
 	int rc;
 
-	if (flush(R) != 0)
-		return R->fatal;
 	R->copying = 0;
 	rc = copy_finish(R->conn, NULL, &rows, R->err);
 	if (rc != 0)
@@ -798,6 +893,46 @@ static void rollback(PGconn *conn)
 	PQclear(res);
 }
 
+/* Reader thread: the whole read (header, prologue, rows), then the last
+ * partial buffer. */
+static void *reader_main(void *arg)
+{
+	struct run *R = arg;
+	int rc;
+
+	rc = cor_etl_csv_read(R->fp, R->L.name, &R->L.o->csv, on_record, R,
+	                      &R->bytes, R->err);
+	if (rc == 0 && !R->refused && !R->already)
+		rc = handoff(R);
+	pthread_mutex_lock(&R->mu);
+	R->reader_rc = rc;
+	R->reader_done = 1;
+	pthread_cond_broadcast(&R->cv);
+	pthread_mutex_unlock(&R->mu);
+	return NULL;
+}
+
+/* Runs the reader thread and the pump; returns the first failure: the
+ * pump's (a database error, in err) before the reader's. */
+static int read_and_send(struct run *R)
+{
+	pthread_t th;
+	cor_err perr;
+	int rc;
+
+	cor_err_clear(&perr);
+	if (pthread_create(&th, NULL, reader_main, R) != 0)
+		return cor_err_set(R->err, COR_EFAIL, "cannot start the "
+		                   "reader thread");
+	rc = pump(R, &perr);
+	pthread_join(th, NULL);
+	if (rc != 0) {
+		*R->err = perr;
+		return rc;
+	}
+	return R->reader_rc;
+}
+
 int cor_etl_load_file(PGconn *conn, const char *path, const cor_etl_opts *o,
                       cor_etl_result *res, cor_err *err)
 {
@@ -814,6 +949,9 @@ int cor_etl_load_file(PGconn *conn, const char *path, const cor_etl_opts *o,
 	R = calloc(1, sizeof(*R));
 	if (R == NULL)
 		return cor_err_set(err, COR_ENOMEM, "out of memory");
+	pthread_mutex_init(&R->mu, NULL);
+	pthread_cond_init(&R->cv, NULL);
+	R->nbuf = 1;
 	R->t0 = now_s();
 	R->conn = conn;
 	R->err = err;
@@ -844,7 +982,8 @@ int cor_etl_load_file(PGconn *conn, const char *path, const cor_etl_opts *o,
 	if (rc != 0)
 		goto out;
 	began = 1;
-	rc = cor_etl_csv_read(fp, path, &o->csv, on_record, R, &R->bytes, err);
+	R->fp = fp;
+	rc = read_and_send(R);
 	if (R->already) {
 		rc = 0;
 		goto out;               /* rolled back below: nothing changed */
@@ -894,6 +1033,12 @@ out:
 	free(R->L.col_used);
 	free(R->L.col_blank);
 	free(R->L.out.buf);
+	for (int i = 0; i < R->nspare; i++)
+		free(R->spare[i]);
+	for (int i = 0; i < R->qn; i++)
+		free(R->q[(R->qhead + i) % NBUF].buf);
+	pthread_cond_destroy(&R->cv);
+	pthread_mutex_destroy(&R->mu);
 	cor_ref_free(&R->L.ref);
 	if (R->spool != NULL)
 		fclose(R->spool);

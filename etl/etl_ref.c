@@ -30,7 +30,7 @@ static int grow(cor_hash *h)
 
 		if (h->tab[i].key == NULL)
 			continue;
-		j = fnv1a(h->tab[i].key) & (ncap - 1);
+		j = h->tab[i].hash & (ncap - 1);
 		while (nt[j].key != NULL)
 			j = (j + 1) & (ncap - 1);
 		nt[j] = h->tab[i];
@@ -41,21 +41,23 @@ static int grow(cor_hash *h)
 	return 0;
 }
 
-static struct cor_hent *slot(const cor_hash *h, const char *key)
+static struct cor_hent *slot(const cor_hash *h, const char *key,
+                              uint64_t hash)
 {
 	size_t j;
 
 	if (h->cap == 0)
 		return NULL;
-	j = fnv1a(key) & (h->cap - 1);
-	while (h->tab[j].key != NULL && strcmp(h->tab[j].key, key) != 0)
+	j = hash & (h->cap - 1);
+	while (h->tab[j].key != NULL && (h->tab[j].hash != hash ||
+	                                 strcmp(h->tab[j].key, key) != 0))
 		j = (j + 1) & (h->cap - 1);
 	return &h->tab[j];
 }
 
 const struct cor_hent *cor_hash_get(const cor_hash *h, const char *key)
 {
-	struct cor_hent *e = slot(h, key);
+	struct cor_hent *e = slot(h, key, fnv1a(key));
 
 	return (e != NULL && e->key != NULL) ? e : NULL;
 }
@@ -65,10 +67,12 @@ int cor_hash_put(cor_hash *h, const char *key, const char *val, int flag)
 {
 	struct cor_hent *e;
 	char *v = NULL;
+	uint64_t hash;
 
 	if ((h->n + 1) * 10 > h->cap * 7 && grow(h) != 0)
 		return COR_ENOMEM;
-	e = slot(h, key);
+	hash = fnv1a(key);
+	e = slot(h, key, hash);
 	if (val != NULL && (v = strdup(val)) == NULL)
 		return COR_ENOMEM;
 	if (e->key == NULL) {
@@ -77,6 +81,7 @@ int cor_hash_put(cor_hash *h, const char *key, const char *val, int flag)
 			free(v);
 			return COR_ENOMEM;
 		}
+		e->hash = hash;
 		h->n++;
 	} else {
 		free(e->val);

@@ -162,6 +162,35 @@ static int cases_bind(cor_load *L, const cor_etl_record *hdr, cor_err *err)
 	return 0;
 }
 
+/* As cor_trim for a cell of known length n (< the size of out): leading
+ * and trailing blanks (space, TAB, CR, LF, NBSP) removed. */
+static void trim_n(const char *s, size_t n, char *out)
+{
+	const unsigned char *b = (const unsigned char *)s;
+	size_t i = 0;
+
+	for (;;) {
+		if (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' ||
+		              b[i] == '\n'))
+			i++;
+		else if (i + 1 < n && b[i] == 0xC2 && b[i + 1] == 0xA0)
+			i += 2;
+		else
+			break;
+	}
+	for (;;) {
+		if (n > i && (b[n - 1] == ' ' || b[n - 1] == '\t' ||
+		              b[n - 1] == '\r' || b[n - 1] == '\n'))
+			n--;
+		else if (n > i + 1 && b[n - 2] == 0xC2 && b[n - 1] == 0xA0)
+			n -= 2;
+		else
+			break;
+	}
+	memcpy(out, s + i, n - i);
+	out[n - i] = '\0';
+}
+
 /* Per-row context: the record, its line, a reject helper. */
 struct row {
 	cor_load *L;
@@ -345,13 +374,17 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 	w->s = s;
 	w->r = r;
 	for (int c = 0; c < C_N; c++) {
-		const char *cell = cor_cell(r, s->col[c]);
+		int i = s->col[c];
 
-		if (cell != NULL && strlen(cell) >= sizeof(w->v[c])) {
+		if (i < 0 || (size_t)i >= r->nfields) {
+			w->v[c][0] = '\0';
+			continue;
+		}
+		if (r->len[i] >= sizeof(w->v[c])) {
 			w->v[c][0] = '\0';
 			return bad(w, c, "value longer than 1023 bytes");
 		}
-		cor_trim(cell, w->v[c], sizeof(w->v[c]));
+		trim_n(r->field[i], r->len[i], w->v[c]);
 	}
 
 	/* case_key */

@@ -840,6 +840,102 @@ static void test_concurrent(void **state)
 	cor_test_rmdir(dir);
 }
 
+/* sql/004: case_record has no foreign keys to the reference tables; the
+ * loader checks every code. v_case_ref_problems lists values naming no
+ * reference row: empty after everything loaded so far (fixtures, the
+ * concurrent synth file) plus a synth file of every place and quarter; a
+ * row edited behind the loader's back shows up, one line per bad value. */
+static void test_ref_problems(void **state)
+{
+	char dir[512], path[600], s[300];
+	cor_synth_opts so = { 30000, 3, 2017, 1, 2019, 4 };
+	cor_etl_opts o;
+	cor_etl_result r;
+	cor_err e;
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(q1("SELECT count(*) FROM pg_constraint WHERE conrelid "
+	                    "= 'case_record'::regclass AND contype = 'f' AND "
+	                    "confrelid <> 'batch'::regclass", NULL), 0);
+	cor_test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/refs.csv", dir);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(cor_synth_write(fp, &so, &e), 0);
+	fclose(fp);
+	opts(&o);
+	assert_int_equal(load(path, &o, &r, &e), 0);
+	assert_int_equal(r.rows_loaded, 30000);
+	assert_true(q1("SELECT count(DISTINCT batch_id) FROM case_record",
+	               NULL) >= 5);
+	assert_true(q1("SELECT count(*) FROM case_record WHERE "
+	               "interception_place IS NOT NULL AND "
+	               "identification_county IS NOT NULL AND "
+	               "origin_admin1 IS NOT NULL", NULL) > 1000);
+	assert_int_equal(q1("SELECT count(*) FROM v_case_ref_problems", NULL),
+	                 0);
+	/* the view can fail: two bad values in one row */
+	cor_test_exec(conn, "BEGIN");
+	cor_test_exec(conn, "UPDATE case_record SET citizenship = 'XYZ', "
+	              "route = route || '{ZZ-NOWHERE}'::text[] WHERE id = "
+	              "(SELECT min(id) FROM case_record)");
+	qs("SELECT string_agg(column_name || '=' || value, ' ' ORDER BY "
+	   "column_name) FROM v_case_ref_problems WHERE batch_id > $1", 0, s,
+	   sizeof(s));
+	assert_string_equal(s, "citizenship=XYZ route=ZZ-NOWHERE");
+	cor_test_exec(conn, "ROLLBACK");
+	assert_int_equal(q1("SELECT count(*) FROM v_case_ref_problems", NULL),
+	                 0);
+	cor_test_rmdir(dir);
+}
+
+/* --replace works for the corridor_loader role (sql/004 cor_purge_batch),
+ * which still may not DELETE case rows itself nor purge an active batch. */
+static void test_replace_as_loader(void **state)
+{
+	cor_etl_opts o;
+	cor_etl_result r1, r2;
+	cor_err e;
+	PGresult *res;
+	char b[24], dir[512], path[600];
+	const char *p[1] = { b };
+
+	(void)state;
+	cor_test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/loader.csv", dir);
+	cor_test_write_file(path, "case_id,registration_date,case_type,"
+	                    "citizenship\nL-1,2019-05-02,smuggling,ETH\n"
+	                    "L-2,2019-05-03,vulnerable_migrant,ERI\n");
+	opts(&o);
+	cor_test_exec(conn, "SET ROLE corridor_loader");
+	assert_int_equal(load(path, &o, &r1, &e), 0);
+	assert_false(r1.already_loaded);
+	assert_int_equal(r1.rows_loaded, 2);
+	o.replace = 1;
+	if (load(path, &o, &r2, &e) != 0)
+		fail_msg("replace as corridor_loader: %s", e.msg);
+	assert_int_equal(r2.replaced_batch, r1.batch_id);
+	assert_int_equal(r2.rows_loaded, 2);
+	snprintf(b, sizeof(b), "%ld", r2.batch_id);
+	res = PQexecParams(conn, "SELECT cor_purge_batch($1::bigint)", 1, NULL,
+	                   p, NULL, NULL, 0);
+	assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
+	assert_string_equal(PQresultErrorField(res, PG_DIAG_SQLSTATE), "22023");
+	PQclear(res);
+	res = PQexec(conn, "DELETE FROM case_record");
+	assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
+	assert_string_equal(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42501");
+	PQclear(res);
+	cor_test_exec(conn, "RESET ROLE");
+	assert_int_equal(qb("SELECT count(*) FROM case_record WHERE batch_id ="
+	                    " $1", r1.batch_id), 0);
+	assert_int_equal(qb("SELECT count(*) FROM case_record WHERE batch_id ="
+	                    " $1 AND citizenship IN ('ETH', 'ERI')",
+	                    r2.batch_id), 2);
+	cor_test_rmdir(dir);
+}
+
 /* C30: the backend is terminated after the first CopyData messages. */
 struct killer {
 	PGconn *victim;
@@ -935,6 +1031,8 @@ int main(void)
 		cmocka_unit_test(test_no_key),
 		cmocka_unit_test(test_deidentification),
 		cmocka_unit_test(test_concurrent),
+		cmocka_unit_test(test_ref_problems),
+		cmocka_unit_test(test_replace_as_loader),
 		cmocka_unit_test(test_c30_connection_lost),
 	};
 
