@@ -27,6 +27,44 @@ static void usage(FILE *fp)
 	        "brief (--no-suppress is refused, exit 7).\n");
 }
 
+/* Called by main before it connects: refuses --no-suppress (any
+ * abbreviation getopt_long would accept) with exit 7, so the answer does
+ * not depend on a server being up. Option values are skipped. Returns
+ * the exit code, or -1 to go on. */
+int cmd_brief_check(int argc, char **argv);
+int cmd_brief_check(int argc, char **argv)
+{
+	static const char *const with_arg[] = { "--quarter", "--county",
+		"--k", "--output", NULL };
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		size_t n = strlen(a);
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (strcmp(a, "-o") == 0) {
+			i++;
+			continue;
+		}
+		if (n >= 3 && strncmp(a, "--", 2) == 0 &&
+		    strchr(a, '=') == NULL) {
+			int skip = 0;
+
+			if (strncmp("--no-suppress", a, n) == 0) {
+				fprintf(stderr, "corridor: brief: --no-suppress "
+				        "is refused: a brief is for publication "
+				        "and disclosure control is always on\n");
+				return COR_EXIT_PERM;
+			}
+			for (int j = 0; with_arg[j] != NULL; j++)
+				skip |= strncmp(with_arg[j], a, n) == 0;
+			i += skip;
+		}
+	}
+	return -1;
+}
+
 int cmd_brief(int argc, char **argv, cor_ctx *ctx)
 {
 	static const struct option opts[] = {

@@ -11,19 +11,28 @@
 
 enum { COR_NEEDS_DB = 1 };
 
+/* Pre-check run before the database is opened: returns an exit code to
+ * stop with (after printing why), or -1 to go on. Lets a command refuse
+ * its arguments with the right exit code even when no server is up.
+ * (Prototype belongs in cmd.h; kept here to leave cmd.h untouched.) */
+typedef int cor_cmd_check(int argc, char **argv);
+cor_cmd_check cmd_brief_check;
+
 static const struct cor_cmd {
 	const char *name;
 	cor_cmd_fn *fn;
 	unsigned flags;
 	const char *summary;
+	cor_cmd_check *check;   /* NULL: none */
 } cmds[] = {
-	{ "db",      cmd_db,      COR_NEEDS_DB, "init | status: schema migrations" },
-	{ "synth",   cmd_synth,   0,            "write synthetic Southern Route case records" },
-	{ "load",    cmd_load,    COR_NEEDS_DB, "load CSV files (cases, ctdc, mmp, unhcr)" },
-	{ "batches", cmd_batches, COR_NEEDS_DB, "list load batches" },
-	{ "rejects", cmd_rejects, COR_NEEDS_DB, "list rejected rows of a batch" },
-	{ "stats",   cmd_stats,   COR_NEEDS_DB, "route and trend statistics" },
-	{ "brief",   cmd_brief,   COR_NEEDS_DB, "write a quarterly PDF brief" },
+	{ "db",      cmd_db,      COR_NEEDS_DB, "init | status: schema migrations", NULL },
+	{ "synth",   cmd_synth,   0,            "write synthetic Southern Route case records", NULL },
+	{ "load",    cmd_load,    COR_NEEDS_DB, "load CSV files (cases, ctdc, mmp, unhcr)", NULL },
+	{ "batches", cmd_batches, COR_NEEDS_DB, "list load batches", NULL },
+	{ "rejects", cmd_rejects, COR_NEEDS_DB, "list rejected rows of a batch", NULL },
+	{ "stats",   cmd_stats,   COR_NEEDS_DB, "route and trend statistics", NULL },
+	{ "brief",   cmd_brief,   COR_NEEDS_DB, "write a quarterly PDF brief",
+	  cmd_brief_check },
 };
 
 static void usage(FILE *fp)
@@ -120,6 +129,11 @@ int main(int argc, char **argv)
 
 		if (strcmp(sub_argv[0], cmd->name) != 0)
 			continue;
+		if (cmd->check != NULL) {
+			rc = cmd->check(sub_argc, sub_argv);
+			if (rc >= 0)
+				return rc;
+		}
 		if ((cmd->flags & COR_NEEDS_DB) &&
 		    !cor_cli_wants_help(sub_argc, sub_argv)) {
 			cor_err err;

@@ -63,6 +63,35 @@ void cor_out_f64(cor_out *o, double v);
 void cor_out_date(cor_out *o, int32_t days);
 void cor_out_bool(cor_out *o, int v);                    /* -1 = NULL */
 
+/* ---- COPY binary output (etl_load.c) -------------------------------
+ * PostgreSQL's binary COPY format ("COPY", File Formats, and each type's
+ * send/recv functions in src/backend/utils/adt): network byte order, each field
+ * an int32 length (-1 = NULL) and the value. Cheaper for the server than
+ * text: no array or date parsing. An adapter with binary = 1 writes each
+ * row as cor_bin_row + one call per column; the loader writes the batch id
+ * column, the file header and the trailer. */
+#define COR_OID_TEXT 25      /* pg_type.oid of text (array element) */
+#define COR_OID_DATE 1082    /* pg_type.oid of date */
+
+void cor_bin_header(cor_out *o);           /* "PGCOPY\n\377\r\n\0", flags */
+void cor_bin_trailer(cor_out *o);          /* int16 -1 */
+void cor_bin_row(cor_out *o, int nfields); /* int16 field count */
+void cor_bin_null(cor_out *o);
+void cor_bin_bytes(cor_out *o, const char *s, size_t n); /* text, char(n) */
+void cor_bin_str(cor_out *o, const char *s);  /* NUL-terminated; NULL */
+void cor_bin_int2(cor_out *o, int v);
+void cor_bin_int4(cor_out *o, int32_t v);
+void cor_bin_int8(cor_out *o, int64_t v);
+void cor_bin_bool(cor_out *o, int v);         /* -1 = NULL */
+void cor_bin_date(cor_out *o, int32_t days);  /* days since 1970-01-01 */
+/* numeric of cents / 100 with scale 2 (numeric(12, 2)); cents >= 0 */
+void cor_bin_cents(cor_out *o, int64_t cents);
+/* one-dimensional text[] of n elements (n = 0: '{}') */
+void cor_bin_text_array(cor_out *o, const char *const *el, int n);
+/* one-dimensional date[]; isnull[i] marks NULL elements */
+void cor_bin_date_array(cor_out *o, const int32_t *days,
+                        const unsigned char *isnull, int n);
+
 /* ---- load context -------------------------------------------------- */
 
 struct cor_load;
@@ -70,6 +99,8 @@ struct cor_load;
 typedef struct cor_adapter {
 	const char *table;          /* COPY target */
 	const char *columns;        /* COPY column list, "(a, b, ...)" */
+	int binary;                 /* rows in COPY binary (cor_bin_*) */
+	int nfields;                /* binary: columns incl. batch_id */
 	/* Binds header names; sets L->col_used[i] for claimed columns and
 	 * may fill L->res->ignored. Returns 0 or COR_EDATA (err set). */
 	int (*bind)(struct cor_load *L, const cor_etl_record *hdr,

@@ -5,9 +5,17 @@
  * SHA-256 (so two loads of the same file serialise: the second sees the
  * first's committed batch and no-ops), the idempotency check against the
  * partial unique index batch_active_sha, INSERT batch, COPY ... FROM STDIN
- * (text format: every value is produced here, escaped, so the server only
- * splits on TAB), COPY reject, UPDATE batch counts, COMMIT. Any failure
- * rolls back, leaving the database as it was. */
+ * (every value is produced here: binary format for case_record, where
+ * text arrays and dates would cost the server most of its parsing; text
+ * format, escaped, for the other tables), COPY reject, UPDATE batch counts,
+ * COMMIT. Any failure rolls back, leaving the database as it was.
+ *
+ * Two threads: a reader thread reads, validates, de-identifies and encodes
+ * rows into 256 KiB COPY buffers (and does the prologue above, before its
+ * first buffer); the calling thread sends the buffers with PQputCopyData
+ * while the reader fills the next, so client and server work on two cores.
+ * At most NBUF buffers exist (memory stays constant); the connection is
+ * used by one thread at a time (libpq allows that, not concurrent use). */
 #include "etl_int.h"
 
 #include <errno.h>
@@ -145,6 +153,201 @@ void cor_out_bool(cor_out *o, int v)
 		cor_out_null(o);
 	else
 		cor_out_raw(o, v ? "t" : "f", 1);
+}
+
+/* ---- COPY binary output -------------------------------------------- */
+
+static void put16(cor_out *o, int v)
+{
+	if (out_reserve(o, 2) != 0)
+		return;
+	o->buf[o->len++] = (char)((v >> 8) & 0xFF);
+	o->buf[o->len++] = (char)(v & 0xFF);
+}
+
+static void put32(cor_out *o, int64_t v)
+{
+	uint32_t u = (uint32_t)v;
+
+	if (out_reserve(o, 4) != 0)
+		return;
+	o->buf[o->len++] = (char)(u >> 24);
+	o->buf[o->len++] = (char)((u >> 16) & 0xFF);
+	o->buf[o->len++] = (char)((u >> 8) & 0xFF);
+	o->buf[o->len++] = (char)(u & 0xFF);
+}
+
+static void put_mem(cor_out *o, const char *s, size_t n)
+{
+	if (out_reserve(o, n) != 0)
+		return;
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+void cor_bin_header(cor_out *o)
+{
+	put_mem(o, "PGCOPY\n\377\r\n", 11);  /* with its NUL */
+	put32(o, 0);            /* flags: no OIDs */
+	put32(o, 0);            /* header extension length */
+}
+
+void cor_bin_trailer(cor_out *o)
+{
+	put16(o, -1);
+}
+
+void cor_bin_row(cor_out *o, int nfields)
+{
+	put16(o, nfields);
+}
+
+void cor_bin_null(cor_out *o)
+{
+	put32(o, -1);
+}
+
+void cor_bin_bytes(cor_out *o, const char *s, size_t n)
+{
+	put32(o, (int64_t)n);
+	put_mem(o, s, n);
+}
+
+void cor_bin_str(cor_out *o, const char *s)
+{
+	if (s == NULL)
+		cor_bin_null(o);
+	else
+		cor_bin_bytes(o, s, strlen(s));
+}
+
+void cor_bin_int2(cor_out *o, int v)
+{
+	put32(o, 2);
+	put16(o, v);
+}
+
+void cor_bin_int4(cor_out *o, int32_t v)
+{
+	put32(o, 4);
+	put32(o, v);
+}
+
+void cor_bin_int8(cor_out *o, int64_t v)
+{
+	put32(o, 8);
+	put32(o, (int64_t)((uint64_t)v >> 32));
+	put32(o, (int64_t)((uint64_t)v & 0xFFFFFFFFu));
+}
+
+void cor_bin_bool(cor_out *o, int v)
+{
+	if (v < 0) {
+		cor_bin_null(o);
+		return;
+	}
+	put32(o, 1);
+	put_mem(o, v ? "\1" : "\0", 1);
+}
+
+/* PostgreSQL dates count days from 2000-01-01 (POSTGRES_EPOCH_JDATE). */
+#define PG_EPOCH_DAYS 10957
+
+void cor_bin_date(cor_out *o, int32_t days)
+{
+	put32(o, 4);
+	put32(o, (int64_t)days - PG_EPOCH_DAYS);
+}
+
+/* numeric_send (src/backend/utils/adt/numeric.c): int16 ndigits, weight
+ * (of the first digit, in base-10000 places), sign, dscale, then the
+ * base-10000 digits. cents/100 has integer groups and one fraction digit
+ * (cents % 100 * 100); zero groups at either end are left out. */
+void cor_bin_cents(cor_out *o, int64_t cents)
+{
+	int d[8], n = 0, weight, first = 0;
+	int64_t ip = cents / 100;
+	int frac = (int)(cents % 100) * 100;
+	int g[6], ng = 0;
+
+	while (ip > 0 && ng < 6) {
+		g[ng++] = (int)(ip % 10000);
+		ip /= 10000;
+	}
+	for (int i = ng - 1; i >= 0; i--)
+		d[n++] = g[i];
+	d[n++] = frac;
+	weight = ng - 1;
+	while (n > 0 && d[n - 1] == 0)
+		n--;
+	while (first < n && d[first] == 0) {
+		first++;
+		weight--;
+	}
+	if (first == n) {
+		n = 0;
+		first = 0;
+		weight = 0;
+	}
+	put32(o, 8 + 2 * (n - first));
+	put16(o, n - first);
+	put16(o, weight);
+	put16(o, 0);            /* NUMERIC_POS */
+	put16(o, 2);            /* dscale */
+	for (int i = first; i < n; i++)
+		put16(o, d[i]);
+}
+
+/* array_send (src/backend/utils/adt/arrayfuncs.c): int32 ndim, has-null
+ * flag, element type OID, then per dimension size and lower bound (1),
+ * then each element as length + value. */
+void cor_bin_text_array(cor_out *o, const char *const *el, int n)
+{
+	size_t total = 12 + (n > 0 ? 8 : 0);
+	size_t len[64];
+
+	for (int i = 0; i < n && i < 64; i++) {
+		len[i] = strlen(el[i]);
+		total += 4 + len[i];
+	}
+	if (n > 64)
+		n = 64;                 /* callers bound their counts */
+	put32(o, (int64_t)total);
+	put32(o, n > 0 ? 1 : 0);
+	put32(o, 0);
+	put32(o, COR_OID_TEXT);
+	if (n > 0) {
+		put32(o, n);
+		put32(o, 1);
+	}
+	for (int i = 0; i < n; i++)
+		cor_bin_bytes(o, el[i], len[i]);
+}
+
+void cor_bin_date_array(cor_out *o, const int32_t *days,
+                        const unsigned char *isnull, int n)
+{
+	size_t total = 12 + (n > 0 ? 8 : 0);
+	int anynull = 0;
+
+	for (int i = 0; i < n; i++) {
+		total += isnull[i] ? 4 : 8;
+		anynull |= isnull[i];
+	}
+	put32(o, (int64_t)total);
+	put32(o, n > 0 ? 1 : 0);
+	put32(o, anynull);
+	put32(o, COR_OID_DATE);
+	if (n > 0) {
+		put32(o, n);
+		put32(o, 1);
+	}
+	for (int i = 0; i < n; i++) {
+		if (isnull[i])
+			cor_bin_null(o);
+		else
+			cor_bin_date(o, days[i]);
+	}
 }
 
 /* ---- helpers for adapters ----------------------------------------- */
@@ -646,11 +849,13 @@ static int prologue(struct run *R)
 	PQclear(q);
 	R->prefix_len = (size_t)snprintf(R->prefix, sizeof(R->prefix), "%ld",
 	                                 R->batch_id);
-	snprintf(sql, sizeof(sql), "COPY %s %s FROM STDIN", L->ad.table,
-	         L->ad.columns);
+	snprintf(sql, sizeof(sql), "COPY %s %s FROM STDIN%s", L->ad.table,
+	         L->ad.columns, L->ad.binary ? " (FORMAT binary)" : "");
 	if (start_copy(R, sql) != 0)
 		return COR_EDB;
 	R->copying = 1;
+	if (L->ad.binary)
+		cor_bin_header(&L->out);
 	return 0;
 }
 
@@ -767,7 +972,12 @@ static int on_record(void *ud, const cor_etl_record *rec, cor_err *err)
 			}
 		}
 		if (rc == 0) {
-			cor_out_raw(o, R->prefix, R->prefix_len);
+			if (L->ad.binary) {
+				cor_bin_row(o, L->ad.nfields);
+				cor_bin_int8(o, R->batch_id);
+			} else {
+				cor_out_raw(o, R->prefix, R->prefix_len);
+			}
 			rc = L->ad.row(L, rec);
 		}
 	}
@@ -786,7 +996,7 @@ static int on_record(void *ud, const cor_etl_record *rec, cor_err *err)
 		if (R->refused) {
 			o->len = o->row_start;
 		} else {
-			if (out_reserve(o, 1) == 0)
+			if (!L->ad.binary && out_reserve(o, 1) == 0)
 				o->buf[o->len++] = '\n';
 			res->rows_loaded++;
 			if (L->row_synthetic)
@@ -902,8 +1112,12 @@ static void *reader_main(void *arg)
 
 	rc = cor_etl_csv_read(R->fp, R->L.name, &R->L.o->csv, on_record, R,
 	                      &R->bytes, R->err);
-	if (rc == 0 && !R->refused && !R->already)
-		rc = handoff(R);
+	if (rc == 0 && !R->refused && !R->already && R->copying) {
+		if (R->L.ad.binary)
+			cor_bin_trailer(&R->L.out);
+		rc = R->L.out.oom ? cor_err_set(R->err, COR_ENOMEM,
+		                                "out of memory") : handoff(R);
+	}
 	pthread_mutex_lock(&R->mu);
 	R->reader_rc = rc;
 	R->reader_done = 1;

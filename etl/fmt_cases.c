@@ -219,14 +219,17 @@ static int code(struct row *w, int c, const char *const *list)
 {
 	cor_out *o = &w->L->out;
 
+	int k;
+
 	if (w->v[c][0] == '\0') {
-		cor_out_null(o);
+		cor_bin_null(o);
 		return 0;
 	}
 	lower(w->v[c]);
-	if (code_in(w->v[c], list) < 0)
+	k = code_in(w->v[c], list);
+	if (k < 0)
 		return bad(w, c, "not a known code (see docs/format-cases.md)");
-	cor_out_str(o, w->v[c]);
+	cor_bin_str(o, list[k]);
 	return 0;
 }
 
@@ -235,7 +238,7 @@ static int country(struct row *w, int c)
 	cor_out *o = &w->L->out;
 
 	if (w->v[c][0] == '\0') {
-		cor_out_null(o);
+		cor_bin_null(o);
 		return 0;
 	}
 	upper(w->v[c]);
@@ -243,7 +246,7 @@ static int country(struct row *w, int c)
 	    == NULL)
 		return bad(w, c, "not an ISO 3166-1 alpha-3 code in table "
 		           "country");
-	cor_out_raw(o, w->v[c], 3);
+	cor_bin_bytes(o, w->v[c], 3);
 	return 0;
 }
 
@@ -253,7 +256,7 @@ static int pcode(struct row *w, int c, const char *want_country)
 	cor_out *o = &w->L->out;
 
 	if (w->v[c][0] == '\0') {
-		cor_out_null(o);
+		cor_bin_null(o);
 		return 0;
 	}
 	upper(w->v[c]);
@@ -263,7 +266,7 @@ static int pcode(struct row *w, int c, const char *want_country)
 	if (want_country != NULL && want_country[0] != '\0' &&
 	    strcmp(e->val, want_country) != 0)
 		return bad(w, c, "P-code is not in the stated country");
-	cor_out_str(o, w->v[c]);
+	cor_bin_str(o, e->key);
 	return 0;
 }
 
@@ -308,30 +311,16 @@ static int date(struct row *w, int c, int32_t *d, int *have)
 	return 0;
 }
 
-/* Appends ",s" (or "s" for the first element) to arr at *n (cap). */
-static void arr_add(char *arr, size_t *n, size_t cap, const char *s)
-{
-	size_t l = strlen(s);
-
-	if (*n + l + 2 >= cap)
-		return;                 /* callers bound the element count */
-	if (*n > 1)
-		arr[(*n)++] = ',';
-	memcpy(arr + *n, s, l);
-	*n += l;
-}
-
-/* ';'-joined codes -> text array literal {a,b}. */
+/* ';'-joined codes -> text[] of the distinct codes in first-seen order. */
 static int codes(struct row *w, int c, const char *const *list)
 {
 	char buf[1024], *save = NULL, *tok;
-	char arr[1100];
-	size_t n = 0;
+	const char *el[32];
+	int n = 0;
 	unsigned seen = 0;
 
-	arr[n++] = '{';
 	if (c >= 0 && w->s->col[c] >= 0) {
-		snprintf(buf, sizeof(buf), "%s", w->v[c]);
+		memcpy(buf, w->v[c], strlen(w->v[c]) + 1);
 		for (tok = strtok_r(buf, ";", &save); tok != NULL;
 		     tok = strtok_r(NULL, ";", &save)) {
 			char t[64];
@@ -347,12 +336,21 @@ static int codes(struct row *w, int c, const char *const *list)
 			if (seen & (1u << k))
 				continue;
 			seen |= 1u << k;
-			arr_add(arr, &n, sizeof(arr), list[k]);
+			el[n++] = list[k];
 		}
 	}
-	arr[n++] = '}';
-	cor_out_raw(&w->L->out, arr, n);
+	cor_bin_text_array(&w->L->out, el, n);
 	return 0;
+}
+
+/* Calendar year of a day count (days since 1970-01-01). */
+static int year_of(int32_t days)
+{
+	char ds[11];
+
+	cor_etl_date_str(days, ds);
+	return (ds[0] - '0') * 1000 + (ds[1] - '0') * 100 +
+	       (ds[2] - '0') * 10 + (ds[3] - '0');
 }
 
 static int cases_row(cor_load *L, const cor_etl_record *r)
@@ -366,8 +364,10 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 	int64_t v;
 	char key[65];
 	const char *last_place = NULL;
-	char route_arr[2048], dates_arr[2048];
-	size_t rn = 0, dn = 0;
+	const char *route[32];
+	int32_t rdays[32];
+	unsigned char rnull[32];
+	int nsteps = 0;
 	int any_date = 0;
 
 	w->L = L;
@@ -375,16 +375,20 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 	w->r = r;
 	for (int c = 0; c < C_N; c++) {
 		int i = s->col[c];
+		size_t n;
 
 		if (i < 0 || (size_t)i >= r->nfields) {
 			w->v[c][0] = '\0';
 			continue;
 		}
-		if (r->len[i] >= sizeof(w->v[c])) {
+		n = r->len[i];
+		if (memchr(r->field[i], '\0', n) != NULL)
+			n = strlen(r->field[i]);   /* as C strings: up to NUL */
+		if (n >= sizeof(w->v[c])) {
 			w->v[c][0] = '\0';
 			return bad(w, c, "value longer than 1023 bytes");
 		}
-		trim_n(r->field[i], r->len[i], w->v[c]);
+		trim_n(r->field[i], n, w->v[c]);
 	}
 
 	/* case_key */
@@ -394,25 +398,20 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 	                       strlen(w->v[C_CASE_ID]), key) != 0)
 		return cor_err_set(NULL, COR_EFAIL, "HMAC failed");
 	w->v[C_CASE_ID][0] = '\0';   /* never echoed */
-	cor_out_raw(o, key, 64);
+	cor_bin_bytes(o, key, 64);
 
 	/* registration_date, registration_year */
 	if (date(w, C_REG_DATE, &reg, &have_reg) != 0)
 		return 1;
 	if (!have_reg)
 		return bad(w, C_REG_DATE, "empty registration_date");
-	cor_out_date(o, reg);
-	{
-		char ds[11];
-
-		cor_etl_date_str(reg, ds);
-		cor_out_raw(o, ds, 4);
-	}
+	cor_bin_date(o, reg);
+	cor_bin_int2(o, year_of(reg));
 	/* reporting_org */
 	if (w->v[C_ORG][0] == '\0')
-		cor_out_null(o);
+		cor_bin_null(o);
 	else
-		cor_out_str(o, w->v[C_ORG]);
+		cor_bin_str(o, w->v[C_ORG]);
 	/* case_type, trafficking_status, sex */
 	if (w->v[C_CASE_TYPE][0] == '\0')
 		return bad(w, C_CASE_TYPE, "empty case_type");
@@ -468,25 +467,25 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 		}
 	}
 	if (age >= 0)
-		cor_out_i64(o, age);
+		cor_bin_int2(o, age);
 	else
-		cor_out_null(o);
+		cor_bin_null(o);
 	if (w->v[C_AGE_BAND][0] != '\0') {
 		if (code_in(w->v[C_AGE_BAND], bands) < 0)
 			return bad(w, C_AGE_BAND, "not a CTDC age band");
 		if (age >= 0 && strcmp(band_of(age), w->v[C_AGE_BAND]) != 0)
 			return bad(w, C_AGE_BAND, "age band disagrees with "
 			           "age");
-		cor_out_str(o, w->v[C_AGE_BAND]);
+		cor_bin_str(o, w->v[C_AGE_BAND]);
 		minor = code_in(w->v[C_AGE_BAND], bands) < 2;
 	} else if (age >= 0) {
-		cor_out_str(o, band_of(age));
+		cor_bin_str(o, band_of(age));
 	} else {
-		cor_out_null(o);
+		cor_bin_null(o);
 	}
 	if (age >= 0)
 		minor = age < 18;
-	cor_out_bool(o, minor);
+	cor_bin_bool(o, minor);
 
 	/* citizenship, origin_country, origin_admin1 */
 	if (country(w, C_CITIZEN) != 0 || country(w, C_ORIGIN) != 0 ||
@@ -494,17 +493,14 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 		return 1;
 
 	/* route, route_dates */
-	route_arr[rn++] = '{';
-	dates_arr[dn++] = '{';
 	if (w->v[C_ROUTE][0] != '\0') {
 		char buf[1024], *save = NULL, *tok;
-		int steps = 0;
 
-		snprintf(buf, sizeof(buf), "%s", w->v[C_ROUTE]);
+		memcpy(buf, w->v[C_ROUTE], strlen(w->v[C_ROUTE]) + 1);
 		for (tok = strtok_r(buf, ";", &save); tok != NULL;
 		     tok = strtok_r(NULL, ";", &save)) {
 			char *at = strrchr(tok, '@');
-			char nm[128], ds[11];
+			char nm[128];
 			const char *id;
 
 			if (at != NULL)
@@ -515,9 +511,10 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 			id = place(w, C_ROUTE, nm);
 			if (id == NULL)
 				return 1;
-			if (++steps > 32)
+			if (nsteps == 32)
 				return bad(w, C_ROUTE, "more than 32 steps");
-			arr_add(route_arr, &rn, sizeof(route_arr), id);
+			route[nsteps] = id;
+			rnull[nsteps] = 1;
 			last_place = id;
 			if (at != NULL) {
 				char dd[16];
@@ -534,21 +531,18 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 					return bad(w, C_ROUTE, "route step "
 					           "dates out of order");
 				last_step = d;
-				cor_etl_date_str(d, ds);
+				rdays[nsteps] = d;
+				rnull[nsteps] = 0;
 				any_date = 1;
-			} else {
-				memcpy(ds, "NULL", 5);
 			}
-			arr_add(dates_arr, &dn, sizeof(dates_arr), ds);
+			nsteps++;
 		}
 	}
-	route_arr[rn++] = '}';
-	dates_arr[dn++] = '}';
-	cor_out_raw(o, route_arr, rn);
+	cor_bin_text_array(o, route, nsteps);
 	if (any_date)
-		cor_out_raw(o, dates_arr, dn);
+		cor_bin_date_array(o, rdays, rnull, nsteps);
 	else
-		cor_out_null(o);
+		cor_bin_null(o);
 
 	/* interception_place, interception_date */
 	if (w->v[C_ICPT_PLACE][0] != '\0') {
@@ -559,9 +553,9 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 		if (last_place != NULL && strcmp(id, last_place) != 0)
 			return bad(w, C_ICPT_PLACE, "interception place is not "
 			           "the last route step");
-		cor_out_str(o, id);
+		cor_bin_str(o, id);
 	} else {
-		cor_out_null(o);
+		cor_bin_null(o);
 	}
 	if (date(w, C_ICPT_DATE, &d, &have) != 0)
 		return 1;
@@ -569,9 +563,9 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 		return bad(w, C_ICPT_DATE, "interception date before a route "
 		           "step date");
 	if (have)
-		cor_out_date(o, d);
+		cor_bin_date(o, d);
 	else
-		cor_out_null(o);
+		cor_bin_null(o);
 	/* identification_county: a Kenyan county */
 	if (pcode(w, C_ID_COUNTY, "KEN") != 0)
 		return 1;
@@ -584,17 +578,14 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 		return 1;
 	/* fee_usd */
 	if (w->v[C_FEE][0] != '\0') {
-		char b[32];
-		int n;
-
 		if (cor_etl_parse_cents(w->v[C_FEE], L->o->decimal_comma, &v,
 		                        &why) != 0)
 			return bad(w, C_FEE, why);
-		n = snprintf(b, sizeof(b), "%lld.%02lld", (long long)(v / 100),
-		             (long long)(v % 100));
-		cor_out_raw(o, b, (size_t)n);
+		if (v >= INT64_C(1000000000000))   /* numeric(12, 2) */
+			return bad(w, C_FEE, "fee of 10,000,000,000 USD or more");
+		cor_bin_cents(o, v);
 	} else {
-		cor_out_null(o);
+		cor_bin_null(o);
 	}
 	/* days_in_transit */
 	if (w->v[C_DAYS][0] != '\0') {
@@ -605,9 +596,9 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 			return bad(w, C_DAYS, "negative days");
 		if (v > 36500)
 			return bad(w, C_DAYS, "more than 100 years");
-		cor_out_i64(o, v);
+		cor_bin_int4(o, (int32_t)v);
 	} else {
-		cor_out_null(o);
+		cor_bin_null(o);
 	}
 	/* nrm_referral, nrm_referral_date */
 	{
@@ -616,16 +607,16 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 		if (w->v[C_NRM][0] != '\0' &&
 		    (cor_etl_parse_bool(w->v[C_NRM], &b, &why) != 0 || b < 0))
 			return bad(w, C_NRM, "not yes/no");
-		cor_out_bool(o, b);
+		cor_bin_bool(o, b);
 		if (date(w, C_NRM_DATE, &d, &have) != 0)
 			return 1;
 		if (have && b == 0)
 			return bad(w, C_NRM_DATE, "referral date given but "
 			           "nrm_referral is no");
 		if (have)
-			cor_out_date(o, d);
+			cor_bin_date(o, d);
 		else
-			cor_out_null(o);
+			cor_bin_null(o);
 	}
 	/* synthetic */
 	{
@@ -637,7 +628,7 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 		if (L->o->synthetic)
 			b = 1;
 		L->row_synthetic = b;
-		cor_out_bool(o, b);
+		cor_bin_bool(o, b);
 	}
 	return 0;
 }
@@ -652,6 +643,8 @@ int cor_fmt_cases_init(cor_load *L, cor_err *err)
 	s->dob = -1;
 	L->ad.state = s;
 	L->ad.table = "case_record";
+	L->ad.binary = 1;
+	L->ad.nfields = 29;     /* the column list below */
 	L->ad.columns = "(batch_id, case_key, registration_date, "
 		"registration_year, reporting_org, case_type, "
 		"trafficking_status, sex, age, age_band, is_minor, "

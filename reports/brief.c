@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "corridor/db.h"
@@ -17,11 +18,15 @@
 
 #define M COR_PDF_MARGIN
 #define CW (COR_PDF_PAGE_W - 2 * COR_PDF_MARGIN)
-#define NKIND 8
-#define MAX_NODES 16     /* places on the route diagram */
-#define MAX_LEGS 15      /* legs drawn */
+#define MAX_NODES 18     /* places on the route diagram */
+#define MAX_LEGS 16      /* legs drawn */
 
-enum { R_OV, R_TREND, R_SEG, R_NODES, R_PROF, R_CTY, R_INC, R_STK };
+/* Results: R_MAIN is one `brief` request (every case table of the brief
+ * and the quarter's dead and missing, suppressed jointly); R_INC and
+ * R_STK give page 4 its longer windows (12 quarters of Missing Migrants
+ * incidents, 6 years of UNHCR stocks): public sources that share no
+ * printed total with the case tables. */
+enum { R_MAIN, R_INC, R_STK, NKIND };
 
 typedef struct brief {
 	PGconn *conn;
@@ -40,15 +45,17 @@ typedef struct brief {
 	long suppressed;
 	int has_fmt[4];           /* cases, ctdc, mmp, unhcr batches loaded */
 	char vintage[11];         /* date of data (UTC) */
+	char inc_first[11];       /* first Missing Migrants incident date */
 	long long vintage_epoch;
+	PGresult *batches;        /* every batch (load_meta) */
+	PGresult *places;         /* every gazetteer place (load_meta) */
 	void **mem;
 	size_t nmem, capmem;
 	double t0;
 } brief;
 
 static const char *const kind_label[NKIND] = {
-	"overview", "trend", "segments", "nodes", "profile", "counties",
-	"incidents", "stocks" };
+	"brief", "incidents by quarter", "stocks by year" };
 
 static double now_s(void)
 {
@@ -104,6 +111,40 @@ static char *bprintf(brief *b, const char *fmt, ...)
 static int oom(brief *b)
 {
 	return cor_err_set(b->err, COR_ENOMEM, "out of memory");
+}
+
+/* cor_stats_change_words prints a bound in (-0.5%, 0) as "-0%"; a
+ * reader sees a sign on nothing. Rewrites every "-0%" that is a whole
+ * number (not "-0.4%" or "-10%") to "0%", in place. Returns s. */
+static char *no_minus_zero(char *s)
+{
+	for (char *c = s; (c = strstr(c, "-0%")) != NULL;) {
+		if (c == s || !(c[-1] >= '0' && c[-1] <= '9')) {
+			memmove(c, c + 1, strlen(c + 1) + 1);
+		} else {
+			c++;
+		}
+	}
+	return s;
+}
+
+static const char *change_words(const brief *b, const cor_stats_cell *rr,
+                                char *buf, size_t n)
+{
+	return no_minus_zero((char *)cor_stats_change_words(b->r[R_MAIN], rr,
+	                                                   buf, n));
+}
+
+/* A signed whole percentage without "-0" or "+0": "+11%", "0%", "-3%". */
+static const char *spct(double v, char *out, size_t n)
+{
+	long r = lround(v);
+
+	if (r == 0)
+		snprintf(out, n, "0%%");
+	else
+		snprintf(out, n, "%+ld%%", r);
+	return out;
 }
 
 /* ---- quarters ----------------------------------------------------------- */
@@ -179,27 +220,12 @@ static int run_all(brief *b)
 {
 	int rc;
 
-	rc = run_kind(b, R_OV, COR_STATS_OVERVIEW, b->from, b->to,
+	rc = run_kind(b, R_MAIN, COR_STATS_BRIEF, b->from, b->to,
 	              COR_BY_QUARTER, 1);
-	if (rc == 0)
-		rc = run_kind(b, R_TREND, COR_STATS_TREND, b->wfrom, b->to,
-		              COR_BY_QUARTER, 1);
-	if (rc == 0)
-		rc = run_kind(b, R_SEG, COR_STATS_SEGMENTS, b->from, b->to,
-		              COR_BY_QUARTER, 1);
-	if (rc == 0)
-		rc = run_kind(b, R_NODES, COR_STATS_NODES, b->from, b->to,
-		              COR_BY_QUARTER, 1);
-	if (rc == 0)
-		rc = run_kind(b, R_PROF, COR_STATS_PROFILE, b->from, b->to,
-		              COR_BY_QUARTER, 1);
-	if (rc == 0)
-		rc = run_kind(b, R_CTY, COR_STATS_COUNTIES, b->from, b->to,
-		              COR_BY_QUARTER, 1);
-	if (rc == 0)
+	if (rc == 0 && b->has_fmt[2])
 		rc = run_kind(b, R_INC, COR_STATS_INCIDENTS, b->wfrom, b->to,
 		              COR_BY_QUARTER, 0);
-	if (rc == 0)
+	if (rc == 0 && b->has_fmt[3])
 		rc = run_kind(b, R_STK, COR_STATS_STOCKS, b->yfrom, b->to,
 		              COR_BY_YEAR, 0);
 	return rc;
@@ -207,52 +233,64 @@ static int run_all(brief *b)
 
 /* ---- provenance (direct reads of metadata, no statistics) ---------------- */
 
+/* Two queries, before any statistics: every batch (provenance table,
+ * formats loaded, date of data) and every gazetteer place (coordinates
+ * and local names for the route diagram) with the county's name. The
+ * results live until brief_free. */
 static int load_meta(brief *b)
 {
+	const char *p[1] = { b->req->county };
 	PGresult *res;
-	const char *p[1];
 
-	res = cor_db_query(b->conn, "SELECT format, count(*),"
-	                   " to_char(max(coalesce(finished_at, started_at))"
-	                   "  AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
-	                   " extract(epoch FROM max(coalesce(finished_at,"
-	                   "  started_at)))::bigint"
-	                   " FROM batch WHERE active GROUP BY format"
-	                   " ORDER BY format", 0, NULL, PGRES_TUPLES_OK,
-	                   b->err);
+	res = cor_db_query(b->conn, "SELECT id, file_name, format,"
+	                   " left(sha256, 12), rows_loaded,"
+	                   " to_char(coalesce(finished_at, started_at)"
+	                   "  AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),"
+	                   " synthetic, extract(epoch FROM"
+	                   "  coalesce(finished_at, started_at))::bigint,"
+	                   " active, (SELECT min(reported_date)::text FROM"
+	                   "  incident i JOIN batch ib ON ib.id = i.batch_id"
+	                   "  AND ib.active)"
+	                   " FROM batch ORDER BY id", 0, NULL,
+	                   PGRES_TUPLES_OK, b->err);
 	if (res == NULL)
 		return COR_EDB;
+	b->batches = res;
 	for (int i = 0; i < PQntuples(res); i++) {
 		static const char *const f[4] = { "cases", "ctdc", "mmp",
 		                                  "unhcr" };
-		long long ep = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+		long long ep = strtoll(PQgetvalue(res, i, 7), NULL, 10);
 
+		if (i == 0)
+			snprintf(b->inc_first, sizeof(b->inc_first), "%s",
+			         PQgetvalue(res, i, 9));
+		if (strcmp(PQgetvalue(res, i, 8), "t") != 0)
+			continue;
 		for (int j = 0; j < 4; j++)
-			if (strcmp(PQgetvalue(res, i, 0), f[j]) == 0)
+			if (strcmp(PQgetvalue(res, i, 2), f[j]) == 0)
 				b->has_fmt[j] = 1;
 		if (ep > b->vintage_epoch) {
 			b->vintage_epoch = ep;
-			snprintf(b->vintage, sizeof(b->vintage), "%s",
-			         PQgetvalue(res, i, 2));
+			snprintf(b->vintage, sizeof(b->vintage), "%.10s",
+			         PQgetvalue(res, i, 5));
 		}
 	}
-	PQclear(res);
-	if (b->req->county == NULL)
-		return 0;
-	p[0] = b->req->county;
-	res = cor_db_query(b->conn, "SELECT name FROM admin1 WHERE pcode = $1"
-	                   " AND country = 'KEN'", 1, p, PGRES_TUPLES_OK,
-	                   b->err);
+	/* one row even when the gazetteer is empty, for the county name */
+	res = cor_db_query(b->conn, "SELECT p.id, p.lat, p.lon, p.name_local,"
+	                   " (SELECT a.name FROM admin1 a WHERE a.pcode = $1"
+	                   "  AND a.country = 'KEN')"
+	                   " FROM (SELECT 1) AS one LEFT JOIN place p ON true"
+	                   " ORDER BY p.id COLLATE \"C\"", 1, p, PGRES_TUPLES_OK, b->err);
 	if (res == NULL)
 		return COR_EDB;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
+	b->places = res;
+	if (b->req->county == NULL)
+		return 0;
+	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 4))
 		return cor_err_set(b->err, COR_ENOTFOUND, "no Kenyan county "
 		                   "with P-code '%s'", b->req->county);
-	}
 	snprintf(b->county_name, sizeof(b->county_name), "%s",
-	         PQgetvalue(res, 0, 0));
-	PQclear(res);
+	         PQgetvalue(res, 0, 4));
 	return 0;
 }
 
@@ -294,6 +332,14 @@ static char *humanise(brief *b, const char *s)
 	if (d != NULL && d[0] >= 'a' && d[0] <= 'z')
 		d[0] = (char)(d[0] - 'a' + 'A');
 	return d;
+}
+
+/* First letter lower-cased (in place), for a name inside a sentence. */
+static char *lower(char *s)
+{
+	if (s != NULL && s[0] >= 'A' && s[0] <= 'Z')
+		s[0] = (char)(s[0] - 'A' + 'a');
+	return s;
 }
 
 static cor_pdf_val cell_val(const cor_stats_cell *c, int use_n)
@@ -343,6 +389,95 @@ static int in_keys(const char *key, const char *const *keys)
 	for (int i = 0; keys != NULL && keys[i] != NULL; i++)
 		if (strcmp(keys[i], key) == 0)
 			return 1;
+	return 0;
+}
+
+/* "unknown" and "other" go last in any order. */
+static int tail_rank(const char *s)
+{
+	if (strcasecmp(s, "unknown") == 0 || strcasecmp(s, "not recorded") == 0)
+		return 2;
+	if (strcasecmp(s, "other") == 0)
+		return 1;
+	return 0;
+}
+
+/* Sort key of a category: age bands ("0--8", "9--17", "48+") by their
+ * first year when every category is a band (else table order), with
+ * "other" and "unknown" last. */
+static double cat_key(const char *s, size_t pos, int bands)
+{
+	int t = tail_rank(s);
+
+	if (t > 0)
+		return 1e9 + t;
+	return bands ? strtod(s, NULL) : (double)pos;
+}
+
+/* Sexes always in the same order and colour in every chart (female
+ * ochre, male slate blue, other sage, unknown grey); other series keep
+ * their order and take colours by position. */
+static int sex_rank(const char *s)
+{
+	static const char *const sx[] = { "female", "male", "other",
+		"unknown" };
+
+	for (int i = 0; i < 4; i++)
+		if (strcasecmp(s, sx[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Reorders categories and series of a bar chart in place (values
+ * follow) and fills col[nser] with palette indexes. 0 or -1 on OOM. */
+static int order(brief *b, const char **cats, size_t ncat, const char **ser,
+                 size_t nser, cor_pdf_val *vals, int *col)
+{
+	size_t *pc = balloc(b, (ncat + 1) * sizeof(*pc));
+	size_t *ps = balloc(b, (nser + 1) * sizeof(*ps));
+	const char **c2 = balloc(b, (ncat + 1) * sizeof(*c2));
+	const char **s2 = balloc(b, (nser + 1) * sizeof(*s2));
+	cor_pdf_val *v2 = balloc(b, (ncat * nser + 1) * sizeof(*v2));
+	int bands = ncat > 0, sexes = nser > 0;
+	static const int sexcol[4] = { 1, 0, 2, 4 };
+
+	if (pc == NULL || ps == NULL || c2 == NULL || s2 == NULL || v2 == NULL)
+		return -1;
+	for (size_t i = 0; i < ncat; i++)
+		if (tail_rank(cats[i]) == 0 &&
+		    !(cats[i][0] >= '0' && cats[i][0] <= '9'))
+			bands = 0;
+	for (size_t j = 0; j < nser; j++)
+		if (sex_rank(ser[j]) < 0)
+			sexes = 0;
+	/* insertion sorts: a few categories, stable */
+	for (size_t i = 0; i < ncat; i++) {
+		size_t k = i;
+
+		for (; k > 0 && cat_key(cats[pc[k - 1]], pc[k - 1], bands) >
+		     cat_key(cats[i], i, bands); k--)
+			pc[k] = pc[k - 1];
+		pc[k] = i;
+	}
+	for (size_t j = 0; j < nser; j++) {
+		size_t k = j;
+
+		for (; sexes && k > 0 && sex_rank(ser[ps[k - 1]]) >
+		     sex_rank(ser[j]); k--)
+			ps[k] = ps[k - 1];
+		ps[k] = j;
+	}
+	for (size_t i = 0; i < ncat; i++)
+		c2[i] = cats[pc[i]];
+	for (size_t j = 0; j < nser; j++) {
+		s2[j] = ser[ps[j]];
+		col[j] = sexes ? sexcol[sex_rank(s2[j])] : (int)(j % 4);
+		for (size_t i = 0; i < ncat; i++)
+			v2[j * ncat + i] = vals[ps[j] * ncat + pc[i]];
+	}
+	memcpy(cats, c2, ncat * sizeof(*cats));
+	memcpy(ser, s2, nser * sizeof(*ser));
+	memcpy(vals, v2, ncat * nser * sizeof(*vals));
 	return 0;
 }
 
@@ -429,6 +564,15 @@ static int table_bars(brief *b, const cor_stats_table *t, int swap,
 					vals[j * ncat + i++] = cell_val(
 						&t->rows[r].cells[use[j]], 1);
 		}
+	}
+	{
+		int *col = balloc(b, (nser + 1) * sizeof(*col));
+
+		if (col == NULL)
+			return oom(b);
+		if (order(b, cats, ncat, ser, nser, vals, col) != 0)
+			return oom(b);
+		c->series_color = col;
 	}
 	for (size_t i = 0; i < ncat; i++)
 		cats[i] = humanise(b, cats[i]);
@@ -572,9 +716,9 @@ static const char *area(const brief *b)
 
 static int page_headline(brief *b)
 {
-	const cor_stats_table *sum = tab(b, R_OV, "summary");
-	const cor_stats_table *ex = tab(b, R_OV, "exploitation");
-	const cor_stats_table *cz = tab(b, R_OV, "citizenship");
+	const cor_stats_table *sum = tab(b, R_MAIN, "summary");
+	const cor_stats_table *ex = tab(b, R_MAIN, "exploitation");
+	const cor_stats_table *cz = tab(b, R_MAIN, "citizenship");
 	cor_pdf_figure fig[6];
 	int nfig = 0, rc;
 	double y, h;
@@ -617,7 +761,7 @@ static int page_headline(brief *b)
 		if (sc != NULL && sc->status != COR_CELL_NA) {
 			/* "15.4% (13.8-17.2)": the value, then its interval
 			 * with the count, digits as cor_stats_cell_format */
-			char *v = bprintf(b, "%s", fmt(b, R_OV, sum, r, cs, buf,
+			char *v = bprintf(b, "%s", fmt(b, R_MAIN, sum, r, cs, buf,
 			                  sizeof(buf)));
 			char *par = v ? strstr(v, " (") : NULL;
 
@@ -627,27 +771,35 @@ static int page_headline(brief *b)
 				*par = '\0';
 				par[strlen(par + 2) + 1] = '\0';   /* ")" */
 				f->detail[0] = bprintf(b, "95%% CI %s%%; %s "
-				        "cases", par + 2, fmt(b, R_OV, sum, r,
+				        "cases", par + 2, fmt(b, R_MAIN, sum, r,
 				        cn, b2, sizeof(b2)));
 			} else {
 				f->detail[0] = bprintf(b, "%s cases", fmt(b,
-				        R_OV, sum, r, cn, b2, sizeof(b2)));
+				        R_MAIN, sum, r, cn, b2, sizeof(b2)));
 			}
 			f->value = v;
+		} else if (sc != NULL && sc->reason != NULL &&
+		           strcmp(sc->reason, "not applicable") != 0) {
+			/* a share that cannot be computed is not a zero */
+			f->value = "n/a";
+			f->detail[0] = bprintf(b, "share not computable (%s); "
+			                       "%s cases", sc->reason, fmt(b,
+			                       R_MAIN, sum, r, cn, buf,
+			                       sizeof(buf)));
 		} else {
-			f->value = bprintf(b, "%s", fmt(b, R_OV, sum, r, cn,
+			f->value = bprintf(b, "%s", fmt(b, R_MAIN, sum, r, cn,
 			                   buf, sizeof(buf)));
 		}
 		if (c1 >= 0)
 			f->detail[f->detail[0] ? 1 : 0] = bprintf(b,
-				"vs %s: %s", b->qprev, cor_stats_change_words(
-				b->r[R_OV], &sum->rows[r].cells[c1], buf,
+				"vs %s: %s", b->qprev, change_words(
+				b, &sum->rows[r].cells[c1], buf,
 				sizeof(buf)));
 		if (c2 >= 0)
 			f->detail[f->detail[0] && f->detail[1] ? 2 :
 			          f->detail[0] ? 1 : 0] = bprintf(b,
-				"vs %s: %s", b->qyear, cor_stats_change_words(
-				b->r[R_OV], &sum->rows[r].cells[c2], b2,
+				"vs %s: %s", b->qyear, change_words(
+				b, &sum->rows[r].cells[c2], b2,
 				sizeof(b2)));
 	}
 	if (ex != NULL && ex->nrow > 0) {
@@ -657,8 +809,8 @@ static int page_headline(brief *b)
 		f->value = humanise(b, code_name(&ex->rows[0].cells[0]));
 		f->detail[0] = bprintf(b, "%s cases, %s of cases with a "
 		                       "recorded form",
-		                       fmt(b, R_OV, ex, 0, 1, buf, sizeof(buf)),
-		                       fmt(b, R_OV, ex, 0, 2, b2, sizeof(b2)));
+		                       fmt(b, R_MAIN, ex, 0, 1, buf, sizeof(buf)),
+		                       fmt(b, R_MAIN, ex, 0, 2, b2, sizeof(b2)));
 	}
 	if (cz != NULL && cz->nrow > 0) {
 		cor_pdf_figure *f = &fig[nfig++];
@@ -666,11 +818,11 @@ static int page_headline(brief *b)
 		f->label = "Leading citizenship";
 		f->value = bprintf(b, "%s", code_name(&cz->rows[0].cells[0]));
 		f->detail[0] = bprintf(b, "%s cases, %s of all",
-		                       fmt(b, R_OV, cz, 0, 1, buf, sizeof(buf)),
-		                       fmt(b, R_OV, cz, 0, 2, b2, sizeof(b2)));
+		                       fmt(b, R_MAIN, cz, 0, 1, buf, sizeof(buf)),
+		                       fmt(b, R_MAIN, cz, 0, 2, b2, sizeof(b2)));
 	}
 	{
-		const cor_stats_table *ip = tab(b, R_INC, "incidents_period");
+		const cor_stats_table *ip = tab(b, R_MAIN, "incidents_period");
 		int pr = -1, cn = cor_stats_col_find(ip, "n");
 		int cp = col_of(ip, COR_COL_PERIOD, 0);
 		cor_pdf_figure *f = &fig[nfig++];
@@ -679,23 +831,34 @@ static int page_headline(brief *b)
 			if (ip->rows[r].cells[cp].code != NULL &&
 			    strcmp(ip->rows[r].cells[cp].code, b->ql) == 0)
 				pr = r;
-		f->label = "Dead and missing on the route";
+		f->label = b->req->county ? "Dead and missing on the whole "
+		           "route" : "Dead and missing on the route";
 		if (!b->has_fmt[2]) {
 			f->value = "n/a";
 			f->detail[0] = "No Missing Migrants data loaded";
+		} else if (b->inc_first[0] == '\0' ||
+		           strcmp(b->to, b->inc_first) < 0) {
+			/* before the first incident loaded: not covered,
+			 * not zero */
+			f->value = "n/a";
+			f->detail[0] = b->inc_first[0] ? bprintf(b, "The Missing "
+			               "Migrants data loaded begin on %s",
+			               b->inc_first) : "No Missing Migrants "
+			               "incidents loaded";
 		} else if (ip == NULL || cn < 0) {
 			f->value = "n/a";
-			f->detail[0] = b->failed[R_INC] ? b->why[R_INC] :
+			f->detail[0] = b->failed[R_MAIN] ? b->why[R_MAIN] :
 			               "incident statistics not available";
 		} else if (pr < 0) {
 			f->value = "0";
 			f->detail[0] = bprintf(b, "No incident recorded near "
 			                       "the corridor in %s", b->ql);
 		} else {
-			f->value = bprintf(b, "%s", fmt(b, R_INC, ip, pr, cn,
+			f->value = bprintf(b, "%s", fmt(b, R_MAIN, ip, pr, cn,
 			                   buf, sizeof(buf)));
-			f->detail[0] = "IOM Missing Migrants Project, incidents "
-			               "near a corridor leg";
+			f->detail[0] = bprintf(b, "IOM Missing Migrants Project: "
+			               "incidents within %.0f km of a corridor "
+			               "leg", COR_STATS_BUFFER_KM);
 		}
 	}
 	for (int i = 0; i < nfig; i++) {
@@ -713,7 +876,7 @@ static int page_headline(brief *b)
 	y += ((nfig + 1) / 2) * 90 + 6;
 	/* trend chart */
 	{
-		const cor_stats_table *s = tab(b, R_TREND, "series");
+		const cor_stats_table *s = tab(b, R_MAIN, "series");
 		int cp = col_of(s, COR_COL_PERIOD, 0);
 		int cn = cor_stats_col_find(s, "n");
 		int cf = cor_stats_col_find(s, "fit");
@@ -759,14 +922,14 @@ static int page_headline(brief *b)
 		t.hi = cf >= 0 ? hi : NULL;
 		t.count_name = "Cases identified";
 		t.fit_name = "Poisson trend with 95% CI";
-		t.empty_note = b->failed[R_TREND] ? b->why[R_TREND] :
+		t.empty_note = b->failed[R_MAIN] ? b->why[R_MAIN] :
 		               bprintf(b, "No cases recorded from %s to %s",
 		                       b->qfirst, b->ql);
-		rc = cor_pdf_trend_chart(b->pdf, (cor_pdf_box){ M, y, CW, 190 },
+		rc = cor_pdf_trend_chart(b->pdf, (cor_pdf_box){ M, y, CW, 230 },
 		                         &t, b->err);
 		if (rc != 0)
 			return rc;
-		y += 200;
+		y += 242;
 	}
 	/* summary: three sentences from the statistics */
 	{
@@ -794,17 +957,17 @@ static int page_headline(brief *b)
 
 			snprintf(s1, sizeof(s1), "In %s, %s cases were "
 			         "identified in %s: %s on %s and %s on %s.",
-			         b->ql, fmt(b, R_OV, sum, 0, cn, buf,
+			         b->ql, fmt(b, R_MAIN, sum, 0, cn, buf,
 			         sizeof(buf)), area(b),
-			         cor_stats_change_words(b->r[R_OV],
+			         change_words(b,
 			         &sum->rows[0].cells[c1], w1, sizeof(w1)),
-			         b->qprev, cor_stats_change_words(b->r[R_OV],
+			         b->qprev, change_words(b,
 			         &sum->rows[0].cells[c2], w2, sizeof(w2)),
 			         b->qyear);
 		} else {
 			snprintf(s1, sizeof(s1), "Headline statistics for %s "
 			         "are not available (%s).", b->ql,
-			         b->failed[R_OV] ? b->why[R_OV] : "no result");
+			         b->failed[R_MAIN] ? b->why[R_MAIN] : "no result");
 		}
 		if (rm >= 0 && rw >= 0 && cs >= 0 &&
 		    (sum->rows[rm].cells[cs].status == COR_CELL_NA ||
@@ -822,12 +985,12 @@ static int page_headline(brief *b)
 			snprintf(s2, sizeof(s2), "Minors were %s of cases with a "
 			         "recorded age and women and girls %s of cases "
 			         "with a recorded sex%s%s%s.",
-			         fmt(b, R_OV, sum, rm, cs, m1, sizeof(m1)),
-			         fmt(b, R_OV, sum, rw, cs, m2, sizeof(m2)),
+			         fmt(b, R_MAIN, sum, rm, cs, m1, sizeof(m1)),
+			         fmt(b, R_MAIN, sum, rw, cs, m2, sizeof(m2)),
 			         ex && ex->nrow ? "; the leading form of "
 			         "exploitation was " : "",
-			         ex && ex->nrow ? humanise(b, code_name(
-			         &ex->rows[0].cells[0])) : "", "");
+			         ex && ex->nrow ? lower(humanise(b, code_name(
+			         &ex->rows[0].cells[0]))) : "", "");
 			for (char *c = s2; *c; c++)
 				if (c[0] == '.' && c[1] == '\0' &&
 				    c > s2 && c[-1] == '.')
@@ -836,22 +999,24 @@ static int page_headline(brief *b)
 			snprintf(s2, sizeof(s2), "The profile of cases is not "
 			         "available for %s.", b->ql);
 		}
-		if (b->r[R_TREND] != NULL && b->r[R_TREND]->has_trend &&
-		    b->r[R_TREND]->trend.estimable) {
-			const cor_stats_trend *tr = &b->r[R_TREND]->trend;
+		if (b->r[R_MAIN] != NULL && b->r[R_MAIN]->has_trend &&
+		    b->r[R_MAIN]->trend.estimable) {
+			const cor_stats_trend *tr = &b->r[R_MAIN]->trend;
+			char p1[32], p2[32], p3[32];
 
 			snprintf(s3, sizeof(s3), "From %s to %s the number of "
-			         "cases changed by %+.0f%% a year (95%% CI "
-			         "%+.0f%% to %+.0f%%, %s model).", b->qfirst,
-			         b->ql, tr->pct_per_year, tr->pct_lo,
-			         tr->pct_hi, tr->quasi ? "quasi-Poisson" :
-			         "Poisson");
-		} else if (b->r[R_TREND] != NULL && b->r[R_TREND]->has_trend) {
+			         "cases changed by %s a year (95%% CI %s to %s, "
+			         "%s model).", b->qfirst, b->ql,
+			         spct(tr->pct_per_year, p1, sizeof(p1)),
+			         spct(tr->pct_lo, p2, sizeof(p2)),
+			         spct(tr->pct_hi, p3, sizeof(p3)),
+			         tr->quasi ? "quasi-Poisson" : "Poisson");
+		} else if (b->r[R_MAIN] != NULL && b->r[R_MAIN]->has_trend) {
 			snprintf(s3, sizeof(s3), "Trend not estimable (%s).",
-			         b->r[R_TREND]->trend.reason);
+			         b->r[R_MAIN]->trend.reason);
 		} else {
 			snprintf(s3, sizeof(s3), "Trend not estimable (%s).",
-			         b->failed[R_TREND] ? b->why[R_TREND] :
+			         b->failed[R_MAIN] ? b->why[R_MAIN] :
 			         "no trend model in the result");
 		}
 		{
@@ -865,28 +1030,35 @@ static int page_headline(brief *b)
 	return rc;
 }
 
-/* Coordinates of gazetteer places (geometry for the diagram only). */
-static int place_coords(brief *b, const char *id, double *lat, double *lon,
-                        char **local)
+/* Coordinates and local name of gazetteer place id (from load_meta's
+ * place rows, sorted by id). *lat is NaN when the place is unknown. */
+static void place_coords(brief *b, const char *id, double *lat, double *lon,
+                         const char **local)
 {
-	const char *p[1] = { id };
-	PGresult *res = cor_db_query(b->conn, "SELECT lat, lon, name_local"
-	                             " FROM place WHERE id = $1", 1, p,
-	                             PGRES_TUPLES_OK, b->err);
+	int lo = 0, hi = b->places ? PQntuples(b->places) - 1 : -1;
 
-	if (res == NULL)
-		return COR_EDB;
+	*lat = *lon = NAN;
 	*local = NULL;
-	if (PQntuples(res) == 1) {
-		*lat = strtod(PQgetvalue(res, 0, 0), NULL);
-		*lon = strtod(PQgetvalue(res, 0, 1), NULL);
-		if (!PQgetisnull(res, 0, 2))
-			*local = bprintf(b, "%s", PQgetvalue(res, 0, 2));
-	} else {
-		*lat = *lon = NAN;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2, c;
+
+		if (PQgetisnull(b->places, mid, 0)) {
+			lo = mid + 1;      /* NULLs sort last; none expected */
+			continue;
+		}
+		c = strcmp(PQgetvalue(b->places, mid, 0), id);
+		if (c == 0) {
+			*lat = strtod(PQgetvalue(b->places, mid, 1), NULL);
+			*lon = strtod(PQgetvalue(b->places, mid, 2), NULL);
+			if (!PQgetisnull(b->places, mid, 3))
+				*local = PQgetvalue(b->places, mid, 3);
+			return;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
 	}
-	PQclear(res);
-	return 0;
 }
 
 /* Cases through place `code` from the nodes table; NaN when absent. */
@@ -902,8 +1074,8 @@ static cor_pdf_val node_count(const cor_stats_table *nd, int np, int nn,
 
 static int page_route(brief *b)
 {
-	const cor_stats_table *lg = tab(b, R_SEG, "legs");
-	const cor_stats_table *nd = tab(b, R_NODES, "nodes");
+	const cor_stats_table *lg = tab(b, R_MAIN, "legs");
+	const cor_stats_table *nd = tab(b, R_MAIN, "nodes");
 	int cf = col_of(lg, COR_COL_CODE, 0), ct = col_of(lg, COR_COL_CODE, 1);
 	int cn = cor_stats_col_find(lg, "n");
 	int np = nd ? col_of(nd, COR_COL_CODE, 0) : -1;
@@ -963,7 +1135,7 @@ static int page_route(brief *b)
 				int col = pass == 0 ? np : e == 0 ? cf : ct;
 				const cor_stats_cell *c;
 				double lat, lon;
-				char *local;
+				const char *local;
 				size_t j;
 
 				if (col < 0 || t->rows[i].margin)
@@ -976,17 +1148,17 @@ static int page_route(brief *b)
 					;
 				if (j < nnode)
 					continue;
-				rc = place_coords(b, c->code, &lat, &lon,
-				                  &local);
-				if (rc != 0)
-					return rc;
+				place_coords(b, c->code, &lat, &lon, &local);
 				if (!isfinite(lat))
 					continue;
 				ids[nnode] = c->code;
+				/* "Moyale (ET) / ሞያሌ": two Moyales and two
+				 * Namangas sit on the borders */
 				nodes[nnode].label = local ?
-				        bprintf(b, "%s / %s", code_name(c),
-				                local) :
-				        bprintf(b, "%s", code_name(c));
+				        bprintf(b, "%s (%.2s) / %s",
+				                code_name(c), c->code, local) :
+				        bprintf(b, "%s (%.2s)", code_name(c),
+				                c->code);
 				nodes[nnode].lat = lat;
 				nodes[nnode].lon = lon;
 				nodes[nnode].count = node_count(nd, np, nn,
@@ -1020,38 +1192,41 @@ static int page_route(brief *b)
 	r.nlegs = nleg;
 	r.nodes = nodes;
 	r.legs = legs;
-	r.flow_label = "Line width proportional to the cases recorded on the "
-	               "leg; node labels give cases passing through the place.";
-	r.empty_note = b->failed[R_SEG] ? b->why[R_SEG] :
+	r.flow_label = "Line width is proportional to the cases recorded on "
+	               "the leg. Places at their latitude and longitude "
+	               "(equirectangular, east-west scaled by the cosine of "
+	               "the mean latitude).";
+	r.empty_note = b->failed[R_MAIN] ? b->why[R_MAIN] :
 	               bprintf(b, "No recorded routes in %s", b->ql);
-	rc = cor_pdf_route_diagram(b->pdf, (cor_pdf_box){ M, y, CW, 390 }, &r,
+	rc = cor_pdf_route_diagram(b->pdf, (cor_pdf_box){ M, y, CW, 470 }, &r,
 	                           b->err);
 	if (rc != 0)
 		return rc;
-	y += 398;
+	y += 480;
 	{
 		static const char *const keys[] = { "from", "to", "n", "share",
 			"fee_usd", "days" };
 		cor_pdf_table t;
 		int *rows, nr, nskip, fit;
 		double h;
-		static const double w[] = { 0.17, 0.17, 0.08, 0.18, 0.2, 0.2 };
+		static const double w[] = { 0.15, 0.15, 0.07, 0.19, 0.23,
+			0.21 };
 
 		rows = pick_rows(b, lg, 0, &nr, &nskip);
 		if (rows == NULL)
 			return oom(b);
-		/* two-line rows (the DIST cells wrap) under a title */
-		fit = (int)((cor_pdf_content_bottom(b->pdf) - y - 40) / 24.0);
+		/* one-line rows (13 pt) under a title and a 2-line header */
+		fit = (int)((cor_pdf_content_bottom(b->pdf) - y - 40) / 13.5);
 		if (fit > 10)
 			fit = 10;
-		rc = table_of(b, R_SEG, lg, keys, 6, rows, nr < fit ? nr : fit,
+		rc = table_of(b, R_MAIN, lg, keys, 6, rows, nr < fit ? nr : fit,
 		              &t);
 		if (rc != 0)
 			return rc;
 		if (t.ncols == 0)
-			return missing(b, b->failed[R_SEG] ? bprintf(b, "Leg "
+			return missing(b, b->failed[R_MAIN] ? bprintf(b, "Leg "
 			               "statistics are not available (%s).",
-			               b->why[R_SEG]) : "Leg statistics are not "
+			               b->why[R_MAIN]) : "Leg statistics are not "
 			               "available.", &y);
 		t.title = "Top legs by cases (median fee in USD and days in "
 		          "transit where recorded)";
@@ -1063,20 +1238,44 @@ static int page_route(brief *b)
 	return rc;
 }
 
-static int bars_or_note(brief *b, int slot, const char *name, int swap,
-                        const char *const *keys, const char *title,
-                        double *y, double h)
+/* Chart data of table `name` of result slot, ready to draw. */
+static int bars_prep(brief *b, int slot, const char *name, int swap,
+                     const char *const *keys, const char *title,
+                     cor_pdf_bars *c)
 {
-	const cor_stats_table *t = tab(b, slot, name);
-	cor_pdf_bars c;
-	int rc = table_bars(b, t, swap, keys, &c, 14);
+	int rc = table_bars(b, tab(b, slot, name), swap, keys, c, 14);
 
 	if (rc != 0)
 		return rc;
-	c.title = title;
-	c.value_label = slot == R_INC ? "people" : "cases";
-	c.empty_note = b->failed[slot] ? b->why[slot] :
-	               bprintf(b, "No cases recorded in %s", b->ql);
+	c->title = title;
+	c->value_label = "cases";
+	c->empty_note = b->failed[slot] ? b->why[slot] :
+	                bprintf(b, "No cases recorded in %s", b->ql);
+	return 0;
+}
+
+/* Height that gives each bar about 5.5 pt (a category at least 12 pt)
+ * plus title, legend and axis; at least 90 pt (the "no data" box). */
+static double bars_height(const cor_pdf_bars *c)
+{
+	double per = (c->nser > 2 ? 4.5 : 5.5) * (double)c->nser + 3.0;
+
+	if (per < 12.0)
+		per = 12.0;
+	return fmax(90.0, 58.0 + per * (double)c->ncat);
+}
+
+static int bars_or_note(brief *b, int slot, const char *name, int swap,
+                        const char *const *keys, const char *title,
+                        double *y)
+{
+	cor_pdf_bars c;
+	double h;
+	int rc = bars_prep(b, slot, name, swap, keys, title, &c);
+
+	if (rc != 0)
+		return rc;
+	h = bars_height(&c);
 	rc = cor_pdf_bar_chart(b->pdf, (cor_pdf_box){ M, *y, CW, h }, &c,
 	                       b->err);
 	*y += h + 12;
@@ -1092,12 +1291,13 @@ static int long_table(brief *b, int slot, const cor_stats_table *t,
 {
 	int n, nskip, first = 0, rc;
 	int *rows = pick_rows(b, t, skip_zero, &n, &nskip);
-	const double rowh = 15.0;
+	const double rowh = 14.0;
 
 	if (rows == NULL)
 		return oom(b);
 	do {
-		double room = cor_pdf_content_bottom(b->pdf) - *y - 58, h = 0;
+		/* title, heading row and the note under the table */
+		double room = cor_pdf_content_bottom(b->pdf) - *y - 46, h = 0;
 		int fit = (int)(room / rowh), halves, per;
 		cor_pdf_table pt;
 
@@ -1107,8 +1307,10 @@ static int long_table(brief *b, int slot, const cor_stats_table *t,
 				return rc;
 			continue;
 		}
+		/* halves only for narrow tables: five columns in half a
+		 * page wrap their headings */
 		halves = n - first > fit && n - first <= 2 * fit &&
-		         nkeys <= 5 ? 2 : 1;
+		         nkeys <= 3 ? 2 : 1;
 		per = halves == 2 ? (n - first + 1) / 2 : n - first < fit ?
 		      n - first : fit;
 		for (int hv = 0; hv < halves; hv++) {
@@ -1149,27 +1351,39 @@ static int page_who(brief *b)
 {
 	static const char *const ck[] = { "county", "n", "n_source",
 		"n_transit", "n_destination" };
-	double y;
+	cor_pdf_bars ex, ag;
+	double y, h, hw = (CW - 18) / 2;
 	int rc;
 
 	rc = cor_pdf_page_add(b->pdf, &y, b->err);
 	if (rc == 0)
 		rc = heading(b, "Who and what", &y);
 	if (rc == 0)
-		rc = bars_or_note(b, R_PROF, "exploitation_sex", 0, NULL,
-		                  "Forms of exploitation by sex", &y, 132);
+		rc = bars_prep(b, R_MAIN, "exploitation_sex", 0, NULL,
+		               "Exploitation by sex (several per case)", &ex);
 	if (rc == 0)
-		rc = bars_or_note(b, R_PROF, "sex_age", 1, NULL,
-		                  "Age bands by sex", &y, 140);
+		rc = bars_prep(b, R_MAIN, "sex_age", 1, NULL,
+		               "Age bands (years) by sex", &ag);
+	if (rc != 0)
+		return rc;
+	/* side by side: both are small multiples of the same sexes */
+	h = fmax(bars_height(&ex), bars_height(&ag));
+	rc = cor_pdf_bar_chart(b->pdf, (cor_pdf_box){ M, y, hw, h }, &ex,
+	                       b->err);
 	if (rc == 0)
-		rc = bars_or_note(b, R_PROF, "control", 0, NULL,
+		rc = cor_pdf_bar_chart(b->pdf, (cor_pdf_box){ M + hw + 18, y, hw,
+		                       h }, &ag, b->err);
+	y += h + 12;
+	if (rc == 0)
+		rc = bars_or_note(b, R_MAIN, "control", 0, NULL,
 		                  "Means of control (a case may have several)",
-		                  &y, 112);
+		                  &y);
 	if (rc == 0)
-		rc = long_table(b, R_CTY, tab(b, R_CTY, "counties"), ck, 5, 1,
-		                "Kenyan counties: cases identified there; the "
-		                "county as source, transit point or destination", b->failed[R_CTY] ?
-		                b->why[R_CTY] : "County statistics are not "
+		rc = long_table(b, R_MAIN, tab(b, R_MAIN, "counties"), ck, 5,
+		                1, "Kenyan counties: cases identified; the "
+		                "county as source, transit point or destination",
+		                b->failed[R_MAIN] ?
+		                b->why[R_MAIN] : "County statistics are not "
 		                "available.", &y);
 	return rc;
 }
@@ -1260,8 +1474,8 @@ static int stocks_table(brief *b, double *y)
 			COR_PDF_LEFT, COR_PDF_RIGHT, COR_PDF_RIGHT,
 			COR_PDF_RIGHT, COR_PDF_RIGHT, COR_PDF_RIGHT,
 			COR_PDF_RIGHT };
-		static const double w[NY + 3] = { 0.13, 0.2, 0.11, 0.11,
-			0.11, 0.11, 0.11, 0.12 };
+		static const double w[NY + 3] = { 0.1, 0.27, 0.1, 0.1,
+			0.1, 0.1, 0.1, 0.13 };
 
 		pt.align = al;
 		pt.widths = w;
@@ -1278,9 +1492,69 @@ static int stocks_table(brief *b, double *y)
 	return rc;
 }
 
+/* Dead and missing per quarter over the 12 quarters ending with the
+ * brief's: bars (no trend model: counts are few and lumpy), withheld
+ * quarters hatched, totals of the window under the chart. */
+static int deaths_chart(brief *b, double *y)
+{
+	const cor_stats_table *t = tab(b, R_INC, "incidents_period");
+	int cp = col_of(t, COR_COL_PERIOD, 0), cn = cor_stats_col_find(t, "n");
+	int cd = cor_stats_col_find(t, "dead");
+	int cm = cor_stats_col_find(t, "missing");
+	size_t n = t ? (size_t)t->nrow : 0, m = 0;
+	const char **per = balloc(b, (n + 1) * sizeof(*per));
+	cor_pdf_val *cnt = balloc(b, (n + 1) * sizeof(*cnt));
+	cor_pdf_trend tr;
+	char b1[64], b2[64], b3[64];
+	int tot = -1, rc;
+
+	if (per == NULL || cnt == NULL)
+		return oom(b);
+	if (b->inc_first[0] == '\0' || strcmp(b->to, b->inc_first) < 0)
+		return missing(b, b->inc_first[0] ? bprintf(b, "The Missing "
+		               "Migrants data loaded begin on %s, after %s: "
+		               "deaths and disappearances cannot be shown for "
+		               "these quarters.", b->inc_first, b->ql) :
+		               "No Missing Migrants incidents loaded.", y);
+	for (int r = 0; t != NULL && cp >= 0 && cn >= 0 && r < t->nrow; r++) {
+		if (t->rows[r].margin) {
+			tot = r;
+			continue;
+		}
+		per[m] = t->rows[r].cells[cp].code;
+		cnt[m++] = cell_val(&t->rows[r].cells[cn], 1);
+	}
+	memset(&tr, 0, sizeof(tr));
+	tr.title = bprintf(b, "Dead and missing near the corridor by quarter, "
+	                   "%s to %s (IOM Missing Migrants Project)",
+	                   b->qfirst, b->ql);
+	tr.value_label = "people";
+	tr.period_label = "Quarter of the report";
+	tr.n = m;
+	tr.periods = per;
+	tr.counts = cnt;
+	tr.count_name = "Dead and missing (people)";
+	tr.empty_note = b->failed[R_INC] ? b->why[R_INC] :
+	                bprintf(b, "No dead or missing recorded near the "
+	                        "corridor from %s to %s", b->qfirst, b->ql);
+	rc = cor_pdf_trend_chart(b->pdf, (cor_pdf_box){ M, *y, CW, 200 }, &tr,
+	                         b->err);
+	*y += 206;
+	if (rc != 0 || tot < 0 || cd < 0 || cm < 0)
+		return rc;
+	return para(b, COR_PDF_SMALL, bprintf(b, "Over the 12 quarters: %s "
+	            "dead and missing (%s dead, %s missing), incidents within "
+	            "%.0f km of a corridor leg.%s%s%s", fmt(b, R_INC, t, tot,
+	            cn, b1, sizeof(b1)), fmt(b, R_INC, t, tot, cd, b2,
+	            sizeof(b2)), fmt(b, R_INC, t, tot, cm, b3, sizeof(b3)),
+	            COR_STATS_BUFFER_KM, strcmp(b->wfrom, b->inc_first) < 0 ?
+	            " The data loaded begin on " : "",
+	            strcmp(b->wfrom, b->inc_first) < 0 ? b->inc_first : "",
+	            strcmp(b->wfrom, b->inc_first) < 0 ? "." : ""), y);
+}
+
 static int page_deaths(brief *b)
 {
-	static const char *const ik[] = { "dead", "missing", NULL };
 	double y;
 	int rc;
 
@@ -1293,14 +1567,10 @@ static int page_deaths(brief *b)
 		rc = missing(b, "No Missing Migrants data loaded: deaths and "
 		             "disappearances on the route cannot be shown.", &y);
 	else
-		rc = bars_or_note(b, R_INC, "incidents_period", 0, ik,
-		                  bprintf(b, "Dead and missing near the "
-		                  "corridor by quarter, %s to %s (IOM Missing "
-		                  "Migrants Project)", b->qfirst, b->ql), &y,
-		                  250);
+		rc = deaths_chart(b, &y);
 	if (rc != 0)
 		return rc;
-	y += 6;
+	y += 10;
 	if (!b->has_fmt[3])
 		return missing(b, "No UNHCR data loaded: displacement stocks "
 		               "cannot be shown.", &y);
@@ -1311,9 +1581,8 @@ static int page_methods(brief *b)
 {
 	double y, h;
 	int rc;
-	long long *ids = NULL;
+	long long *ids = NULL, *nids;
 	int nid = 0;
-	PGresult *res = NULL;
 
 	rc = cor_pdf_page_add(b->pdf, &y, b->err);
 	if (rc == 0)
@@ -1402,15 +1671,17 @@ static int page_methods(brief *b)
 				dup |= ids[m] == id;
 			if (dup)
 				continue;
-			ids = realloc(ids, (size_t)(nid + 1) * sizeof(*ids));
-			if (ids == NULL)
+			nids = realloc(ids, (size_t)(nid + 1) * sizeof(*ids));
+			if (nids == NULL) {
+				free(ids);
 				return oom(b);
+			}
+			ids = nids;
 			ids[nid++] = id;
 		}
 	}
 	{
-		char *arr = balloc(b, (size_t)nid * 24 + 3);
-		const char *p[1];
+		PGresult *res = b->batches;
 		cor_pdf_table t;
 		static const char *const hd[] = { "Batch", "File", "Format",
 			"SHA-256", "Rows", "Loaded (UTC)" };
@@ -1420,46 +1691,34 @@ static int page_methods(brief *b)
 			COR_PDF_LEFT, COR_PDF_LEFT, COR_PDF_LEFT, COR_PDF_RIGHT,
 			COR_PDF_RIGHT };
 		const char **cells;
-		int n;
+		int n = 0, nb = res ? PQntuples(res) : 0;
 
-		if (arr == NULL) {
+		cells = balloc(b, (size_t)(nb + 1) * 6 * sizeof(*cells));
+		if (cells == NULL) {
 			free(ids);
 			return oom(b);
 		}
-		strcpy(arr, "{");
-		for (int i = 0; i < nid; i++)
-			sprintf(arr + strlen(arr), "%s%lld", i ? "," : "",
-			        ids[i]);
-		strcat(arr, "}");
-		free(ids);
-		p[0] = arr;
-		res = cor_db_query(b->conn, "SELECT id, file_name, format,"
-		                   " left(sha256, 12), rows_loaded,"
-		                   " to_char(coalesce(finished_at, started_at)"
-		                   "  AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),"
-		                   " synthetic FROM batch WHERE id ="
-		                   " ANY($1::bigint[]) ORDER BY id", 1, p,
-		                   PGRES_TUPLES_OK, b->err);
-		if (res == NULL)
-			return COR_EDB;
-		n = PQntuples(res);
-		cells = balloc(b, (size_t)(n + 1) * 6 * sizeof(*cells));
-		if (cells == NULL) {
-			PQclear(res);
-			return oom(b);
-		}
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < nb; i++) {
+			long long id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+			int used = 0;
+
+			for (int m = 0; m < nid; m++)
+				used |= ids[m] == id;
+			if (!used)
+				continue;
 			for (int j = 0; j < 6; j++) {
-				cells[i * 6 + j] = bprintf(b, "%s%s",
+				cells[n * 6 + j] = bprintf(b, "%s%s",
 				        PQgetvalue(res, i, j), j == 1 &&
 				        strcmp(PQgetvalue(res, i, 6), "t") == 0
 				        ? " (synthetic)" : "");
-				if (cells[i * 6 + j] == NULL) {
-					PQclear(res);
+				if (cells[n * 6 + j] == NULL) {
+					free(ids);
 					return oom(b);
 				}
 			}
-		PQclear(res);
+			n++;
+		}
+		free(ids);
 		memset(&t, 0, sizeof(t));
 		t.title = "Data batches used";
 		t.ncols = 6;
@@ -1506,6 +1765,8 @@ static void brief_free(brief *b)
 {
 	for (int i = 0; i < NKIND; i++)
 		cor_stats_result_free(b->r[i]);
+	PQclear(b->batches);
+	PQclear(b->places);
 	for (size_t i = 0; i < b->nmem; i++)
 		free(b->mem[i]);
 	free(b->mem);

@@ -10,6 +10,8 @@
 #include "pdf_int.h"
 
 #define NO_DATA "No data for this chart"
+/* Bars of a trend chart: a light slate blue under the fitted line. */
+#define BAR_RGB ((pdf_rgb){ 0.620, 0.729, 0.835 })
 
 static int val_ok(const cor_pdf_val *v)
 {
@@ -82,6 +84,38 @@ static void vline(HPDF_Page pg, pdf_rgb c, double lw, double x, double y0,
 	HPDF_Page_Stroke(pg);
 }
 
+/* A withheld value: a light grey box with diagonal hatching, so a
+ * suppressed cell reads as "something, not shown" without a label. */
+static void hatch(HPDF_Page pg, double x, double top, double w, double h)
+{
+	HPDF_Page_GSave(pg);
+	rect_fill(pg, (pdf_rgb){ 0.925, 0.933, 0.941 }, x, top, w, h);
+	HPDF_Page_Rectangle(pg, (HPDF_REAL)x, (HPDF_REAL)pdf_y(top + h),
+	                    (HPDF_REAL)w, (HPDF_REAL)h);
+	HPDF_Page_Clip(pg);
+	HPDF_Page_EndPath(pg);
+	pdf_stroke(pg, PDF_GREY);
+	HPDF_Page_SetLineWidth(pg, 0.5);
+	for (double d = -h; d < w; d += 2.6) {
+		HPDF_Page_MoveTo(pg, (HPDF_REAL)(x + d),
+		                 (HPDF_REAL)pdf_y(top + h));
+		HPDF_Page_LineTo(pg, (HPDF_REAL)(x + d + h),
+		                 (HPDF_REAL)pdf_y(top));
+	}
+	HPDF_Page_Stroke(pg);
+	HPDF_Page_GRestore(pg);
+}
+
+/* Colour of series s: the caller's palette index (0-3, 4 = neutral
+ * grey for "Unknown") or by position. */
+static pdf_rgb series_rgb(const int *idx, size_t s)
+{
+	static const pdf_rgb unknown = { 0.690, 0.722, 0.753 };
+	int i = idx != NULL ? idx[s] : (int)(s % 4);
+
+	return i >= 0 && i < 4 ? PDF_SERIES[i] : unknown;
+}
+
 static HPDF_Page need_page(cor_pdf *p, cor_err *err)
 {
 	HPDF_Page pg = pdf_page(p);
@@ -108,7 +142,8 @@ static int box_title(cor_pdf *p, const char *title, cor_pdf_box b,
 }
 
 /* Legend: swatches with names in rows; kind 0 = square, 1 = line,
- * 2 = line over a band. Returns the height used. */
+ * 2 = line over a band, 3 = hatched square (withheld), 4 = dashed grey
+ * line. Returns the height used. */
 typedef struct legend_item {
 	const char *name;
 	pdf_rgb color;
@@ -136,6 +171,13 @@ static int legend(cor_pdf *p, HPDF_Page pg, const legend_item *it, size_t n,
 		}
 		if (it[i].kind == 0) {
 			rect_fill(pg, it[i].color, x, y + 1.5, 8, 8);
+		} else if (it[i].kind == 3) {
+			hatch(pg, x, y + 1.5, 8, 8);
+		} else if (it[i].kind == 4) {
+			HPDF_Page_SetDash(pg, (const HPDF_UINT16[]){ 2, 2 }, 2,
+			                  0);
+			hline(pg, PDF_GREY, 0.8, x, x + 12, y + 5.5);
+			HPDF_Page_SetDash(pg, NULL, 0, 0);
 		} else {
 			if (it[i].kind == 2) {
 				HPDF_Page_GSave(pg);
@@ -222,6 +264,7 @@ static int bars_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_bars *c,
 	double y, used, labw = 0.0, px0, px1, ptop, pbot, vmax = 0.0;
 	double step, vtop, bh, group, barh;
 	int rc, any = 0, integral = 1;
+	size_t nsup = 0;
 	char buf[64];
 
 	if (pg == NULL)
@@ -230,17 +273,29 @@ static int bars_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_bars *c,
 	if (rc != 0)
 		return rc;
 	y = b.y + used;
-	for (size_t i = 0; i < c->ncat * c->nser; i++)
+	for (size_t i = 0; i < c->ncat * c->nser; i++) {
 		any |= val_ok(&c->vals[i]) && c->vals[i].v > 0.0;
-	if (c->nser > 1 && any) {
-		legend_item *it = pdf_alloc(p, c->nser * sizeof(*it));
+		nsup += c->vals[i].suppressed != 0;
+	}
+	if ((c->nser > 1 || nsup > 0) && any) {
+		legend_item *it = pdf_alloc(p, (c->nser + 1) * sizeof(*it));
+		size_t ni = 0;
 
 		if (it == NULL)
 			return cor_err_set(err, COR_ENOMEM, "out of memory");
-		for (size_t s = 0; s < c->nser; s++)
-			it[s] = (legend_item){ c->series[s],
-			                       PDF_SERIES[s % 4], 0 };
-		rc = legend(p, pg, it, c->nser, b.x, y, b.w, &used, err);
+		for (size_t s = 0; c->nser > 1 && s < c->nser; s++)
+			it[ni++] = (legend_item){ c->series[s],
+			        series_rgb(c->series_color, s), 0 };
+		if (nsup > 0) {
+			snprintf(buf, sizeof(buf), "withheld (fewer than %d)",
+			         p->k);
+			it[ni++] = (legend_item){ pdf_strdup(p, buf), PDF_GREY,
+			                          3 };
+			if (it[ni - 1].name == NULL)
+				return cor_err_set(err, COR_ENOMEM,
+				                   "out of memory");
+		}
+		rc = legend(p, pg, it, ni, b.x, y, b.w, &used, err);
 		if (rc != 0)
 			return rc;
 		y += used + 2.0;
@@ -318,12 +373,19 @@ static int bars_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_bars *c,
 			const cor_pdf_val *v = &c->vals[s * c->ncat + i];
 			double top = cy - group / 2 + s * barh, x = px0;
 
+			if (v->suppressed) {
+				/* a stub, explained once in the legend */
+				hatch(pg, px0, top + 0.5, 7.0, barh - 1.0);
+				continue;
+			}
 			if (val_ok(v) && v->v > 0) {
 				x = px0 + v->v / vtop * (px1 - px0);
-				rect_fill(pg, PDF_SERIES[s % 4], px0, top + 0.5,
-				          x - px0, barh - 1.0);
+				rect_fill(pg, series_rgb(c->series_color, s),
+				          px0, top + 0.5, x - px0, barh - 1.0);
 			}
 			val_label(p, v, buf, sizeof(buf));
+			if (c->nser > 1 && val_ok(v) && v->v == 0.0)
+				continue;   /* no bar, no "0": less clutter */
 			rc = pdf_line(p, COR_PDF_SMALL, COR_PDF_LEFT, x + 3,
 			              top + (barh - 9.0) / 2.0, 60, 0.0, buf,
 			              err);
@@ -361,10 +423,10 @@ static int trend_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_trend *t,
 	HPDF_Page pg = need_page(p, err);
 	double y, used, px0, px1, ptop, pbot, vmax = 0.0, step, vtop, slot;
 	double lw = 0.0;
-	size_t every = 1;
+	size_t every = 1, nit;
 	int rc, any = 0, anyfit = 0;
 	char buf[64];
-	legend_item it[2];
+	legend_item it[3];
 
 	if (pg == NULL)
 		return err->code;
@@ -387,11 +449,19 @@ static int trend_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_trend *t,
 		}
 	}
 	it[0] = (legend_item){ t->count_name ? t->count_name : "Count",
-	                       PDF_SERIES[0], 0 };
+	                       BAR_RGB, 0 };
 	it[1] = (legend_item){ t->fit_name ? t->fit_name : "Fitted trend",
 	                       PDF_FIT, t->lo && t->hi ? 2 : 1 };
+	nit = anyfit ? 2 : 1;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->counts[i].suppressed) {
+			snprintf(buf, sizeof(buf), "withheld (fewer than %d)",
+			         p->k);
+			it[nit++] = (legend_item){ buf, PDF_GREY, 3 };
+			break;
+		}
 	if (any && vmax > 0.0) {
-		rc = legend(p, pg, it, anyfit ? 2 : 1, b.x + 44, y, b.w - 44,
+		rc = legend(p, pg, it, nit, b.x + 44, y, b.w - 44,
 		            &used, err);
 		if (rc != 0)
 			return rc;
@@ -452,8 +522,9 @@ static int trend_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_trend *t,
 		if (val_ok(v) && v->v > 0) {
 			double h = v->v / vtop * (pbot - ptop);
 
-			rect_fill(pg, (pdf_rgb){ 0.620, 0.729, 0.835 },
-			          cx - bw / 2, pbot - h, bw, h);
+			rect_fill(pg, BAR_RGB, cx - bw / 2, pbot - h, bw, h);
+		} else if (v->suppressed) {
+			hatch(pg, cx - bw / 2, pbot - 7.0, bw, 7.0);
 		} else if (!val_ok(v)) {
 			val_label(p, v, buf, sizeof(buf));
 			rc = pdf_line(p, COR_PDF_SMALL, COR_PDF_CENTER,
@@ -590,19 +661,164 @@ static void sort_legs(size_t *idx, size_t n, const cor_pdf_leg *legs)
 		}
 }
 
+/* Count label of a place: "1,451 cases", "<5 cases" or "n/a". */
+static const char *node_count_label(const cor_pdf *p, const cor_pdf_node *nd,
+                                    int unit, char *out, size_t n)
+{
+	char buf[64];
+
+	if (nd->count.suppressed)
+		snprintf(out, n, "<%d%s", p->k, unit ? " cases" : "");
+	else if (isfinite(nd->count.v))
+		snprintf(out, n, "%s%s", pdf_fmt_num(nd->count.v, 0, buf,
+		         sizeof(buf)), !unit ? "" : nd->count.v == 1.0 ?
+		         " case" : " cases");
+	else
+		snprintf(out, n, "n/a");
+	return out;
+}
+
+/* Order of places in the key: most cases first, withheld, then n/a. */
+static double node_rank(const cor_pdf_node *nd)
+{
+	if (val_ok(&nd->count))
+		return nd->count.v;
+	return nd->count.suppressed ? -1.0 : -2.0;
+}
+
+/* Line width of a leg with flow v (maxflow > 0). */
+static double leg_width(double v, double maxflow)
+{
+	return 0.8 + 9.2 * v / maxflow;
+}
+
+/* The key at the right of the map: line widths, withheld legs, the
+ * projection, then every place with its count (most first); places the
+ * map could not label are starred. */
+static int route_key(cor_pdf *p, HPDF_Page pg, const cor_pdf_route *r,
+                     double maxflow, const char *unlabelled, double x,
+                     double y, double w, double bottom, cor_err *err)
+{
+	char buf[128], num[64];
+	double h, rowh = 10.5;
+	size_t *ord;
+	int rc, star = 0;
+
+	rc = cor_pdf_text(p, COR_PDF_LABEL, COR_PDF_LEFT, x, y, w, "KEY", 1,
+	                  &h, err);
+	if (rc != 0)
+		return rc;
+	y += h + 4;
+	if (maxflow > 0) {
+		double f[3] = { 1.0, 0.5, 0.1 };
+
+		for (int i = 0; i < 3; i++) {
+			double v = nearbyint(maxflow * f[i]);
+
+			if (v < 1 || (i > 0 && v == nearbyint(maxflow *
+			                                      f[i - 1])))
+				continue;
+			hline(pg, PDF_SERIES[0], leg_width(v, maxflow), x + 2,
+			      x + 26, y + 5);
+			snprintf(buf, sizeof(buf), "%s cases on a leg",
+			         pdf_fmt_num(v, 0, num, sizeof(num)));
+			rc = pdf_line(p, COR_PDF_SMALL, COR_PDF_LEFT, x + 34,
+			              y + 0.5, w - 34, 0.0, buf, err);
+			if (rc != 0)
+				return rc;
+			y += 13;
+		}
+	}
+	HPDF_Page_SetDash(pg, (const HPDF_UINT16[]){ 2, 2 }, 2, 0);
+	hline(pg, PDF_GREY, 0.6, x + 2, x + 26, y + 5);
+	HPDF_Page_SetDash(pg, NULL, 0, 0);
+	snprintf(buf, sizeof(buf), "fewer than %d cases (withheld)", p->k);
+	rc = pdf_line(p, COR_PDF_SMALL, COR_PDF_LEFT, x + 34, y + 0.5,
+	              w - 34, 0.0, buf, err);
+	if (rc != 0)
+		return rc;
+	y += 13;
+	pdf_fill(pg, PDF_WHITE);
+	pdf_stroke(pg, PDF_INK);
+	HPDF_Page_SetLineWidth(pg, 0.9);
+	HPDF_Page_Circle(pg, (HPDF_REAL)(x + 14), (HPDF_REAL)pdf_y(y + 5),
+	                 3.2);
+	HPDF_Page_FillStroke(pg);
+	rc = cor_pdf_text(p, COR_PDF_SMALL, COR_PDF_LEFT, x + 34, y + 0.5,
+	                  w - 34, "a place, with the cases passing through it",
+	                  1, &h, err);
+	if (rc != 0)
+		return rc;
+	y += h + 6;
+	rc = cor_pdf_text(p, COR_PDF_SMALL, COR_PDF_LEFT, x, y, w,
+	                  r->flow_label ? r->flow_label : "Places at their "
+	                  "latitude and longitude.", 1, &h, err);
+	if (rc != 0)
+		return rc;
+	y += h + 10;
+	rc = cor_pdf_text(p, COR_PDF_LABEL, COR_PDF_LEFT, x, y, w,
+	                  "CASES PASSING THROUGH EACH PLACE", 1, &h, err);
+	if (rc != 0)
+		return rc;
+	y += h + 3;
+	ord = pdf_alloc(p, (r->nnodes + 1) * sizeof(*ord));
+	if (ord == NULL)
+		return cor_err_set(err, COR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < r->nnodes; i++) {
+		size_t j = i;
+
+		for (; j > 0 && node_rank(&r->nodes[ord[j - 1]]) <
+		     node_rank(&r->nodes[i]); j--)
+			ord[j] = ord[j - 1];
+		ord[j] = i;
+	}
+	for (size_t k = 0; k < r->nnodes; k++) {
+		const cor_pdf_node *nd = &r->nodes[ord[k]];
+		int st = unlabelled != NULL && unlabelled[ord[k]];
+
+		if (y + 2 * rowh > bottom && k + 1 < r->nnodes) {
+			snprintf(buf, sizeof(buf), "… and %zu more",
+			         r->nnodes - k);
+			rc = pdf_line(p, COR_PDF_SMALL, COR_PDF_LEFT, x, y, w,
+			              0.0, buf, err);
+			if (rc != 0)
+				return rc;
+			y += rowh;
+			break;
+		}
+		hline(pg, PDF_GRID, 0.4, x, x + w, y + rowh - 0.5);
+		snprintf(buf, sizeof(buf), "%s%s", nd->label, st ? " *" : "");
+		star |= st;
+		rc = pdf_line(p, COR_PDF_SMALL, COR_PDF_LEFT, x, y + 1,
+		              w - 40, 0.0, buf, err);
+		if (rc == 0)
+			rc = pdf_line(p, COR_PDF_SMALL, COR_PDF_RIGHT, x + w - 40,
+			              y + 1, 40, 0.0, node_count_label(p, nd, 0,
+			              num, sizeof(num)), err);
+		if (rc != 0)
+			return rc;
+		y += rowh;
+	}
+	if (star)
+		rc = cor_pdf_text(p, COR_PDF_SMALL, COR_PDF_LEFT, x, y + 3, w,
+		                  "* not labelled on the map for lack of room",
+		                  1, NULL, err);
+	return rc;
+}
+
 static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
                       cor_err *err)
 {
 	HPDF_Page pg = need_page(p, err);
 	double y, used, mlat = 0.0, cosm, minx = 1e9, maxx = -1e9;
 	double miny = 1e9, maxy = -1e9, ax, ay, aw, ah, padl = 34.0;
-	double padr = 112.0, padv = 14.0, sc, ox, oy, maxflow = 0.0;
-	double *nx, *ny;
+	double lab = 64.0, padv = 14.0, sc, ox, oy, maxflow = 0.0;
+	double *nx, *ny, mapw;
 	size_t *idx;
 	lrect *placed;
 	size_t nplaced = 0, unlcap;
-	char *unl;
-	int rc;
+	char *unl, *unflag;
+	int rc, wide = b.w >= 400.0;
 	char buf[96];
 
 	if (pg == NULL)
@@ -630,8 +846,9 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 	                   sizeof(*placed));
 	unlcap = 64 + r->nnodes * 96;
 	unl = pdf_alloc(p, unlcap);
+	unflag = pdf_alloc(p, r->nnodes + 1);
 	if (nx == NULL || ny == NULL || idx == NULL || placed == NULL ||
-	    unl == NULL)
+	    unl == NULL || unflag == NULL)
 		return cor_err_set(err, COR_ENOMEM, "out of memory");
 	for (size_t i = 0; i < r->nnodes; i++) {
 		double X = r->nodes[i].lon * cosm, Y = r->nodes[i].lat;
@@ -641,18 +858,23 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 		miny = fmin(miny, Y);
 		maxy = fmax(maxy, Y);
 	}
+	/* wide boxes: the map on the left (a north-south corridor is tall
+	 * and narrow), the key and the place list on the right */
+	mapw = wide ? floor(b.w * 0.56) : b.w;
 	ax = b.x;
 	ay = y;
-	aw = b.w;
-	ah = b.h - used - 34.0;
+	aw = mapw;
+	ah = b.h - used - (wide ? 0.0 : 34.0);
 	{
 		double dx = fmax(maxx - minx, 0.5), dy = fmax(maxy - miny, 0.5);
-		double sx = (aw - padl - padr) / dx, sy = (ah - 2 * padv) / dy;
+		double sx = (aw - padl - 2 * lab) / dx;
+		double sy = (ah - 2 * padv) / dy;
 
 		sc = fmin(sx, sy);
 		if (sc > 80.0)
 			sc = 80.0;   /* points per degree: keep close places */
-		ox = ax + padl + ((aw - padl - padr) - (maxx - minx) * sc) / 2;
+		ox = ax + padl + lab + ((aw - padl - 2 * lab) -
+		                        (maxx - minx) * sc) / 2;
 		oy = ay + padv + ((ah - 2 * padv) - (maxy - miny) * sc) / 2;
 	}
 	for (size_t i = 0; i < r->nnodes; i++) {
@@ -683,6 +905,8 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 		              padl, 0.0, buf, err);
 		if (rc != 0)
 			return rc;
+		/* the parallel's label is an obstacle */
+		placed[nplaced++] = (lrect){ ax, yy - 5, ax + padl, yy + 5 };
 	}
 	for (size_t i = 0; i < r->nlegs; i++) {
 		const cor_pdf_leg *l = &r->legs[i];
@@ -702,8 +926,8 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 		double x1 = nx[l->to], y1 = ny[l->to];
 
 		if (val_ok(&l->flow)) {
-			double w = maxflow > 0 ? 0.8 + 9.2 * l->flow.v /
-			                         maxflow : 0.8;
+			double w = maxflow > 0 ? leg_width(l->flow.v, maxflow)
+			                       : 0.8;
 
 			pdf_stroke(pg, PDF_SERIES[0]);
 			HPDF_Page_SetLineWidth(pg, (HPDF_REAL)w);
@@ -739,22 +963,30 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 		placed[nplaced++] = (lrect){ nx[i] - 3.5, ny[i] - 3.5,
 		                             nx[i] + 3.5, ny[i] + 3.5 };
 	}
-	/* labels: right of the node, else left, else nudged downwards */
-	for (size_t i = 0; i < r->nnodes; i++) {
-		const cor_pdf_node *nd = &r->nodes[i];
+	/* labels, busiest places first: right of the node, else left, each
+	 * nudged up and down; never over another label, a node or a leg */
+	for (size_t k = 0; k < r->nnodes; k++) {
+		size_t i = k;
+		const cor_pdf_node *nd;
 		double w1, w2, w, h = 20.0;
 		char cnt[64];
 		lrect best = { 0, 0, 0, 0 };
 		int found = 0;
 
-		if (nd->count.suppressed)
-			snprintf(cnt, sizeof(cnt), "<%d cases", p->k);
-		else if (isfinite(nd->count.v))
-			snprintf(cnt, sizeof(cnt), "%s case%s",
-			         pdf_fmt_num(nd->count.v, 0, buf, sizeof(buf)),
-			         nd->count.v == 1.0 ? "" : "s");
-		else
-			snprintf(cnt, sizeof(cnt), "n/a");
+		/* pick the k-th busiest (insertion order kept for ties) */
+		{
+			size_t sel = r->nnodes;
+
+			for (size_t j = 0; j < r->nnodes; j++)
+				if (unflag[j] == 0 && (sel == r->nnodes ||
+				    node_rank(&r->nodes[j]) >
+				    node_rank(&r->nodes[sel])))
+					sel = j;
+			i = sel;
+			unflag[i] = 2;   /* visited */
+		}
+		nd = &r->nodes[i];
+		node_count_label(p, nd, 1, cnt, sizeof(cnt));
 		rc = cor_pdf_text_width(p, COR_PDF_CELL, nd->label, &w1, err);
 		if (rc == 0)
 			rc = cor_pdf_text_width(p, COR_PDF_SMALL, cnt, &w2,
@@ -762,8 +994,10 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 		if (rc != 0)
 			return rc;
 		w = fmax(w1, w2);
-		for (int a = 0; a < 24 && !found; a++) {
-			double dy = (a / 2) * 7.0 * ((a / 2) % 2 ? 1 : -1);
+		for (int a = 0; a < 20 && !found; a++) {
+			/* 0, +7, -7, +14, ... points: near the node first */
+			double dy = ((a / 2 + 1) / 2) * 7.0 *
+			            ((a / 2) % 2 ? 1 : -1);
 			lrect c;
 
 			if (a % 2 == 0)
@@ -772,27 +1006,38 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 			else
 				c = (lrect){ nx[i] - 6 - w, ny[i] - h / 2 + dy,
 				             nx[i] - 6, ny[i] + h / 2 + dy };
-			if (c.x0 < b.x || c.x1 > b.x + b.w || c.y0 < ay ||
+			if (c.x0 < ax || c.x1 > ax + aw || c.y0 < ay ||
 			    c.y1 > ay + ah)
 				continue;
-			if (a == 0)
-				best = c;
 			if (!overlaps(&c, placed, nplaced)) {
 				best = c;
 				found = 1;
 			}
 		}
 		if (!found) {
-			/* no free place: no overlapping label; listed below */
+			/* no free place: listed (starred) in the key, or
+			 * below a narrow diagram */
 			size_t ul = strlen(unl);
 
+			unflag[i] = 3;
 			snprintf(unl + ul, unlcap - ul, "%s%s (%s)", ul ? "; "
 			         : "Not labelled for lack of room: ",
 			         nd->label, cnt);
 			continue;
 		}
-		(void)best;
 		placed[nplaced++] = best;
+		if (fabs((best.y0 + best.y1) / 2 - ny[i]) > 8.0) {
+			/* moved off its node: a leader line says whose */
+			double ex = best.x0 < nx[i] ? best.x1 + 1 : best.x0 - 1;
+			double ey = fmin(fmax(ny[i], best.y0 + 4), best.y1 - 4);
+
+			pdf_stroke(pg, PDF_GREY);
+			HPDF_Page_SetLineWidth(pg, 0.4);
+			HPDF_Page_MoveTo(pg, (HPDF_REAL)nx[i],
+			                 (HPDF_REAL)pdf_y(ny[i]));
+			HPDF_Page_LineTo(pg, (HPDF_REAL)ex, (HPDF_REAL)pdf_y(ey));
+			HPDF_Page_Stroke(pg);
+		}
 		rc = pdf_line(p, COR_PDF_CELL, best.x0 < nx[i] ?
 		              COR_PDF_RIGHT : COR_PDF_LEFT, best.x0, best.y0,
 		              w, 0.0, nd->label, err);
@@ -802,6 +1047,13 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 			              best.y0 + 10.0, w, 0.0, cnt, err);
 		if (rc != 0)
 			return rc;
+	}
+	if (wide) {
+		for (size_t i = 0; i < r->nnodes; i++)
+			unflag[i] = unflag[i] == 3;
+		vline(pg, PDF_GRID, 0.6, b.x + mapw + 8, ay, ay + ah);
+		return route_key(p, pg, r, maxflow, unflag, b.x + mapw + 18,
+		                 ay + 2, b.w - mapw - 18, ay + ah, err);
 	}
 	if (unl[0] != '\0') {
 		rc = cor_pdf_text(p, COR_PDF_SMALL, COR_PDF_LEFT, b.x,

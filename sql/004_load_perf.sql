@@ -1,24 +1,30 @@
 -- corridor schema, migration 004: loading speed and --replace for the
 -- loader role.
 --
--- 1. case_record loses its foreign keys to the reference tables.
---    `corridor load` checks every code of every row against the same
+-- 1. case_record loses its foreign keys.
+--    `corridor load` checks every code of every row against the reference
 --    tables before the row is sent: it reads country, admin1 and the
---    gazetteer (place_key) into memory at the start of the load's
+--    gazetteer (place, place_alias) into memory inside the load's
 --    transaction and rejects a row whose citizenship, origin_country,
 --    intended_destination or country_of_exploitation is not a country.iso3,
 --    whose origin_admin1 or identification_county is not an admin1.pcode,
 --    or whose interception_place (or any route step) is not a place.id
---    (etl/fmt_cases.c, etl/fmt_ctdc.c). The per-row FK triggers repeated
---    that work on the server, one index probe per key per row: 7 of them
---    cost about 40% of a 1M-row load (docs/formats.md). The CHECK
---    constraints stay (cheap, no lookups), and so does the foreign key to
---    batch (ON DELETE CASCADE ties rows to their batch).
+--    (etl/fmt_cases.c, etl/fmt_ctdc.c). batch_id is the batch row the same
+--    transaction inserted just before its COPY (etl/etl_load.c). The
+--    per-row FK triggers repeated that work on the server, one index probe
+--    per key per row: at 200k rows the 7 reference keys cost 2.1 s of 5.3 s
+--    and the batch key another 0.4 s of server CPU, more than psql's whole
+--    \copy of the file (docs/formats.md). The CHECK constraints stay
+--    (cheap, no lookups).
 --    Rows written by other means than `corridor load` are no longer checked
---    by the server; v_case_ref_problems (below) lists any row whose codes
---    are not in the reference tables, for example after a reference
---    table was edited. It must be empty.
+--    by the server, and deleting a batch no longer cascades to its case
+--    rows (nothing in corridor deletes batches; --replace deactivates them
+--    and cor_purge_batch below deletes their rows; every view joins active
+--    batches). v_case_ref_problems (below) lists any row whose codes or
+--    batch are not in the referenced tables, e.g. after a reference table
+--    was edited. It must be empty.
 ALTER TABLE case_record
+    DROP CONSTRAINT IF EXISTS case_record_batch_id_fkey,
     DROP CONSTRAINT IF EXISTS case_record_citizenship_fkey,
     DROP CONSTRAINT IF EXISTS case_record_origin_country_fkey,
     DROP CONSTRAINT IF EXISTS case_record_origin_admin1_fkey,
@@ -27,10 +33,22 @@ ALTER TABLE case_record
     DROP CONSTRAINT IF EXISTS case_record_intended_destination_fkey,
     DROP CONSTRAINT IF EXISTS case_record_country_of_exploitation_fkey;
 
+-- Rows arrive batch by batch, so batch_id follows the physical order of the
+-- table: a BRIN index (one summary per 128 pages) finds a batch's rows for
+-- --replace and costs almost nothing per inserted row, where the B-tree
+-- cost about 10% of the server's time in a load.
+DROP INDEX IF EXISTS case_record_batch;
+CREATE INDEX case_record_batch ON case_record USING brin (batch_id);
+
 -- One row per case value that names no reference row: case id, batch,
 -- column, value (route steps one by one). Owner only, like case_record.
 CREATE VIEW v_case_ref_problems AS
-SELECT c.id AS case_id, c.batch_id, v.column_name, v.value
+SELECT c.id AS case_id, c.batch_id, 'batch_id' AS column_name,
+       c.batch_id::text AS value
+FROM case_record c
+WHERE NOT EXISTS (SELECT 1 FROM batch b WHERE b.id = c.batch_id)
+UNION ALL
+SELECT c.id, c.batch_id, v.column_name, v.value
 FROM case_record c
 CROSS JOIN LATERAL (VALUES
         ('citizenship', c.citizenship::text),

@@ -164,10 +164,14 @@ typedef struct cor_pdf_val {
 } cor_pdf_val;
 
 /* Grouped horizontal bar chart: ncat categories down the side, nser series
- * per category (vals[s * ncat + c]). A legend is drawn when nser > 1. The
+ * per category (vals[s * ncat + c]). A legend is drawn when nser > 1 or a
+ * value is suppressed. A suppressed value is a short hatched grey stub
+ * with no label, explained once in the legend ("withheld (fewer than
+ * k)"); a NaN prints "n/a"; other values print at the bar's end. The
  * value axis starts at 0 with ticks at 1-2-5 steps; value_label names
  * the quantity and unit ("cases"). When no value is finite and positive
- * the chart says "no data" instead of drawing an axis. */
+ * the chart says "no data" instead of drawing an axis. The caller sizes
+ * b.h: about 7 pt per bar plus 50 pt (title, legend, axis) reads well. */
 typedef struct cor_pdf_bars {
 	const char *title;
 	const char *value_label;          /* axis label with unit */
@@ -175,6 +179,10 @@ typedef struct cor_pdf_bars {
 	const char *const *categories;    /* ncat labels */
 	const char *const *series;        /* nser names (legend) */
 	const cor_pdf_val *vals;          /* nser * ncat */
+	const int *series_color;          /* nser palette indexes 0-3 (4 =
+	                                   * neutral grey, for "Unknown"), so
+	                                   * a series keeps its colour across
+	                                   * charts; NULL = by position */
 	const char *empty_note;           /* shown when no data; NULL = "No
 	                                   * data for this chart" */
 } cor_pdf_bars;
@@ -182,9 +190,10 @@ typedef struct cor_pdf_bars {
 int cor_pdf_bar_chart(cor_pdf *p, cor_pdf_box b, const cor_pdf_bars *c,
                       cor_err *err);
 
-/* Trend chart over n periods: counts as bars (gap and "n/a" for missing,
- * "<k" for suppressed), optional fitted line with a 95% CI band (fit, lo,
- * hi may be NULL; non-finite entries break the line and band). */
+/* Trend chart over n periods: counts as bars ("n/a" for missing, a low
+ * hatched stub for suppressed, explained in the legend), optional fitted
+ * line with a 95% CI band (fit, lo, hi may be NULL; non-finite entries
+ * break the line and band). */
 typedef struct cor_pdf_trend {
 	const char *title;
 	const char *value_label;    /* "cases per quarter" */

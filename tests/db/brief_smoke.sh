@@ -3,8 +3,11 @@
 # named by PG* (run by scripts/run-tests.sh, which sets CORRIDOR, REPO,
 # TMPDIR and a fresh PGDATABASE). Synthetic cases from `corridor synth`;
 # no Missing Migrants / UNHCR data (the brief must say so).
-# Checks: 3-6 pages (pdfinfo); every font embedded (pdffonts); headline
-# figures equal `corridor stats overview --format json`; two runs give
+# Checks: 3-6 pages (pdfinfo); every font embedded (pdffonts); every
+# headline figure (counts, shares with CI, changes in words, leading
+# exploitation and citizenship, the summary sentence) equals `corridor
+# stats overview --format json`; no "-0%"; the cells withheld equal one
+# `corridor stats brief` request (joint suppression); two runs give
 # identical bytes; --no-suppress refused with exit 7; an empty quarter
 # renders and says so; the synthetic band on every page; the county brief.
 # Exit 0 pass, 77 skip (last line says why), anything else fails.
@@ -26,7 +29,11 @@ $CORRIDOR synth --cases 4000 --seed 11 --from 2017Q1 --to 2019Q4 \
 	-o "$T/synth.csv" || fail "synth"
 $CORRIDOR -q load --format cases "$T/synth.csv" || fail "load"
 
-# --no-suppress is refused (exit 7), and writes nothing
+# --no-suppress is refused (exit 7) before any connection, and writes
+# nothing
+PGHOST=/nonexistent PGPORT=1 $CORRIDOR brief --quarter 2019Q4 --no-suppress 	-o "$T/x.pdf" 2>"$T/err"
+rc=$?
+[ "$rc" -eq 7 ] || fail "--no-suppress without a server gave exit $rc, want 7"
 $CORRIDOR brief --quarter 2019Q4 --no-suppress -o "$T/x.pdf" 2>"$T/err"
 rc=$?
 [ "$rc" -eq 7 ] || fail "--no-suppress gave exit $rc, want 7"
@@ -59,29 +66,86 @@ grep -q 'No Missing Migrants data loaded' "$T/a.txt" ||
 grep -q 'No UNHCR data loaded' "$T/a.txt" || fail "missing UNHCR not stated"
 grep -q 'Page 1 of' "$T/a.txt" || fail "no page numbers"
 
-# headline figures against corridor stats overview (JSON)
+# headline figures against corridor stats overview (JSON): every figure
+# printed in the six boxes and the summary sentence
 $CORRIDOR stats overview --from 2019Q4 --to 2019Q4 --format json \
 	>"$T/ov.json" || fail "stats overview"
-n=$(jq -r '.rows[] | select(.table == "summary" and .measure == "cases")
-	| .n' "$T/ov.json" 2>/dev/null)
-if [ -z "$n" ] || [ "$n" = null ]; then
-	# rows may be grouped per table
-	n=$(jq -r '[.. | objects | select(.measure? == "cases")][0].n' \
-		"$T/ov.json")
-fi
+tr '\n' ' ' <"$T/a.txt" | tr -s ' ' >"$T/a1.txt"
+has() { grep -qF -- "$1" "$T/a1.txt" || fail "brief lacks '$1' ($2)"; }
+row() { jq -c "[.rows[] | select(.table == \"$1\" and .margin == false)]$2" \
+	"$T/ov.json"; }
+# change words as cor_stats_change_words, with "-0%" printed "0%"
+words() {
+	awk -v rr="$1" -v lo="$2" -v hi="$3" 'BEGIN {
+		p = 100 * (rr - 1); l = 100 * (lo - 1); h = 100 * (hi - 1)
+		r = p < 0 ? -int(-p + 0.5) : int(p + 0.5)
+		if (r == 0) s = sprintf("no change (95%% CI %.0f%% to %.0f%%)", l, h)
+		else s = sprintf("%s %.0f%% (95%% CI %.0f%% to %.0f%%)",
+			p > 0 ? "up" : "down", p < 0 ? -p : p, l, h)
+		gsub(/ -0%/, " 0%", s); print s }'
+}
+n=$(row summary '[] | select(.measure == "cases") | .n')
 [ -n "$n" ] && [ "$n" != null ] || fail "no cases count in stats JSON"
-grep -q "In 2019Q4, $n cases were identified" "$T/a.txt" ||
-	fail "summary does not state $n cases"
-# the headline box: label and the value as a line of its own
 grep -qx 'Cases identified' "$T/a.txt" || fail "no headline box"
 grep -qx "$n" "$T/a.txt" || fail "headline figure $n not printed"
-for m in minors women_girls; do
-	s=$(jq -r "[.. | objects | select(.measure? == \"$m\")][0].share" \
-		"$T/ov.json")
-	[ -n "$s" ] && [ "$s" != null ] || continue
-	pct=$(awk -v s="$s" 'BEGIN { printf "%.1f%%", 100 * s }')
-	grep -qF "$pct" "$T/a.txt" || fail "share of $m $pct not in brief"
+nchk=1
+for m in cases minors women_girls; do
+	r=$(row summary "[] | select(.measure == \"$m\")")
+	[ -n "$r" ] || fail "no $m row in stats JSON"
+	get() { jq -r ".$1" <<<"$r"; }
+	w1=$(words "$(get rate_ratio)" "$(get rr_ci_low)" "$(get rr_ci_high)")
+	w2=$(words "$(get rr_year_ago)" "$(get rr_year_ago_ci_low)" \
+		"$(get rr_year_ago_ci_high)")
+	[ "$(get rate_ratio)" = null ] && w1="n/a"
+	[ "$(get rr_year_ago)" = null ] && w2="n/a"
+	has "vs 2019Q3: $w1" "$m change on the previous quarter"
+	has "vs 2018Q4: $w2" "$m change on a year earlier"
+	nchk=$((nchk + 2))
+	[ "$m" = cases ] && {
+		has "In 2019Q4, $n cases were identified in the Southern Route: $w1 on 2019Q3 and $w2 on 2018Q4." "summary"
+		continue
+	}
+	s=$(get share)
+	[ "$s" != null ] || continue
+	v=$(awk -v s="$s" -v l="$(get share_ci_low)" -v h="$(get share_ci_high)" \
+		-v n="$(get n)" 'BEGIN { printf "%.1f%%|95%% CI %.1f-%.1f%%; %d cases",
+		100 * s, 100 * l, 100 * h, n }')
+	grep -qx -- "${v%%|*}" "$T/a.txt" || fail "share of $m ${v%%|*} not printed"
+	has "${v#*|}" "share of $m: interval and count"
+	nchk=$((nchk + 1))
 done
+for t in exploitation citizenship; do
+	r=$(row $t '[0]')
+	[ "$r" != null ] || continue
+	nm=$(jq -r "if .${t}_name then .${t}_name else .$t end" <<<"$r" |
+		tr '_' ' ' | awk '{ print toupper(substr($0, 1, 1)) substr($0, 2) }')
+	v=$(jq -r '"\(.n) cases, \(.share * 1000 | round / 10)"' <<<"$r")
+	grep -qx "$nm" "$T/a.txt" || fail "leading $t '$nm' not printed"
+	cnt=$(jq -r .n <<<"$r")
+	sh=$(jq -r .share <<<"$r")
+	lo=$(jq -r .share_ci_low <<<"$r")
+	hi=$(jq -r .share_ci_high <<<"$r")
+	has "$(awk -v n="$cnt" -v s="$sh" -v l="$lo" -v h="$hi" 'BEGIN {
+		printf "%d cases, %.1f%% (%.1f-%.1f)", n, 100 * s, 100 * l,
+		100 * h }')" "leading $t"
+	nchk=$((nchk + 2))
+	: "$v"
+done
+grep -E -q '(^|[^0-9.])[-+]0%' "$T/a1.txt" && fail "'-0%' or '+0%' printed"
+# age bands in numeric order in the chart (drawn, hence extracted, top down)
+prev=0
+for band in '9–17' '18–20' '21–23' '30–38' '48+'; do
+	l=$(grep -nx -- "$band" "$T/a.txt" | head -1 | cut -d: -f1)
+	[ -n "$l" ] || continue
+	[ "$l" -gt "$prev" ] || fail "age band $band out of order"
+	prev=$l
+done
+[ "$prev" -gt 0 ] || fail "no age band label found"
+# disclosure control is joint: the cells withheld are those of one
+# `stats brief` request (no Missing Migrants / UNHCR data: no other)
+sup=$($CORRIDOR stats brief --from 2019Q4 --to 2019Q4 --format json |
+	jq .cells_suppressed)
+has "Cells withheld in this brief: $sup." "joint suppression count"
 
 # an empty quarter renders and says so
 $CORRIDOR -q brief --quarter 2010Q1 -o "$T/e.pdf" || fail "empty quarter"
@@ -96,5 +160,5 @@ grep -q 'Isiolo County (KE011)' "$T/c.txt" || fail "county brief title"
 $CORRIDOR -q brief --quarter 2019Q4 --county KE999 -o "$T/z.pdf" \
 	2>/dev/null && fail "unknown county accepted"
 [ ! -e "$T/z.pdf" ] || fail "unknown county wrote a file"
-echo "ok: $pages pages, fonts embedded, $n cases, byte-identical"
+echo "ok: $pages pages, fonts embedded, $nchk headline figures equal stats overview, $sup cells withheld jointly, byte-identical"
 exit 0

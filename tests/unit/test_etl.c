@@ -9,6 +9,7 @@
 
 #include "support/pgtest.h"
 #include "corridor/etl.h"
+#include "../../etl/etl_int.h"
 
 #define FIX "tests/fixtures/etl/"
 #define MAXREC 16
@@ -629,6 +630,178 @@ static void test_detect_format(void **state)
 	                 COR_DATE_EXCEL);
 }
 
+/* ---- COPY binary encoding (etl_load.c cor_bin_*) ---------------------
+ * Decoded here independently, following PostgreSQL's documented binary
+ * COPY layout and numeric_send/array_send/date_send. */
+
+struct rd {
+	const unsigned char *p, *end;
+};
+
+static long get16(struct rd *r)
+{
+	long v;
+
+	assert_true(r->p + 2 <= r->end);
+	v = (long)(int16_t)((r->p[0] << 8) | r->p[1]);
+	r->p += 2;
+	return v;
+}
+
+static long get32(struct rd *r)
+{
+	uint32_t u;
+
+	assert_true(r->p + 4 <= r->end);
+	u = ((uint32_t)r->p[0] << 24) | ((uint32_t)r->p[1] << 16) |
+	    ((uint32_t)r->p[2] << 8) | r->p[3];
+	r->p += 4;
+	return (long)(int32_t)u;
+}
+
+/* numeric field -> "digits.dd" (dscale 2, non-negative), checking the
+ * field length against ndigits. */
+static void numeric_str(struct rd *r, char *out, size_t n)
+{
+	long len = get32(r), nd = get16(r), weight = get16(r);
+	long sign = get16(r), dscale = get16(r);
+	long long ip = 0, frac = 0;
+
+	assert_int_equal(len, 8 + 2 * nd);
+	assert_int_equal(sign, 0);
+	assert_int_equal(dscale, 2);
+	for (long i = 0; i < nd; i++) {
+		long d = get16(r), pos = weight - i;   /* 10000^pos */
+
+		assert_true(d >= 0 && d < 10000);
+		if (pos >= 0) {
+			long long m = d;
+
+			for (long k = 0; k < pos; k++)
+				m *= 10000;
+			ip += m;
+		} else if (pos == -1) {
+			frac = d / 100;
+			assert_int_equal(d % 100, 0);
+		} else {
+			fail_msg("digit below 0.0001");
+		}
+	}
+	snprintf(out, n, "%lld.%02lld", ip, frac);
+}
+
+static void test_copy_binary(void **state)
+{
+	static const int64_t cents[] = { 1250, 576000, 1000000, 5, 0,
+	                                 12345678901LL, 99999999999LL };
+	static const char *const want[] = { "12.50", "5760.00", "10000.00",
+	                                    "0.05", "0.00", "123456789.01",
+	                                    "999999999.99" };
+	const char *route[] = { "ET-MOYALE", "KE-MOYALE" };
+	int32_t rd[2] = { 0, cor_etl_days_from_civil(2019, 2, 28) };
+	unsigned char rn[2] = { 1, 0 };
+	cor_out o = { 0 };
+	struct rd r;
+	char b[64];
+	long len;
+
+	(void)state;
+	cor_bin_header(&o);
+	cor_bin_row(&o, 9);
+	cor_bin_int8(&o, 4294967297LL);         /* 2^32 + 1 */
+	cor_bin_bytes(&o, "abc", 3);
+	cor_bin_null(&o);
+	cor_bin_int2(&o, -2);
+	cor_bin_int4(&o, 36500);
+	cor_bin_bool(&o, 1);
+	cor_bin_date(&o, cor_etl_days_from_civil(2019, 2, 28));
+	cor_bin_text_array(&o, route, 2);
+	cor_bin_date_array(&o, rd, rn, 2);
+	for (size_t i = 0; i < sizeof(cents) / sizeof(cents[0]); i++)
+		cor_bin_cents(&o, cents[i]);
+	cor_bin_text_array(&o, NULL, 0);
+	cor_bin_bool(&o, -1);
+	cor_bin_trailer(&o);
+	assert_false(o.oom);
+
+	r.p = (const unsigned char *)o.buf;
+	r.end = r.p + o.len;
+	assert_memory_equal(r.p, "PGCOPY\n\377\r\n\0", 11);
+	r.p += 11;
+	assert_int_equal(get32(&r), 0);         /* flags */
+	assert_int_equal(get32(&r), 0);         /* extension */
+	assert_int_equal(get16(&r), 9);
+	assert_int_equal(get32(&r), 8);
+	assert_int_equal(get32(&r), 1);         /* high word */
+	assert_int_equal(get32(&r), 1);         /* low word */
+	assert_int_equal(get32(&r), 3);
+	assert_memory_equal(r.p, "abc", 3);
+	r.p += 3;
+	assert_int_equal(get32(&r), -1);
+	assert_int_equal(get32(&r), 2);
+	assert_int_equal(get16(&r), -2);
+	assert_int_equal(get32(&r), 4);
+	assert_int_equal(get32(&r), 36500);
+	assert_int_equal(get32(&r), 1);
+	assert_int_equal(*r.p++, 1);
+	/* 2019-02-28 is 19 * 365 + 5 leap days + 31 + 27 = 6998 days after
+	 * PostgreSQL's epoch 2000-01-01 */
+	assert_int_equal(get32(&r), 4);
+	assert_int_equal(get32(&r), 6998);
+	/* text[]: length, ndim 1, no NULLs, OID 25, size 2, lower bound 1 */
+	len = get32(&r);
+	assert_int_equal(len, 20 + 4 + 9 + 4 + 9);
+	assert_int_equal(get32(&r), 1);
+	assert_int_equal(get32(&r), 0);
+	assert_int_equal(get32(&r), 25);
+	assert_int_equal(get32(&r), 2);
+	assert_int_equal(get32(&r), 1);
+	assert_int_equal(get32(&r), 9);
+	assert_memory_equal(r.p, "ET-MOYALE", 9);
+	r.p += 9;
+	assert_int_equal(get32(&r), 9);
+	assert_memory_equal(r.p, "KE-MOYALE", 9);
+	r.p += 9;
+	/* date[] {NULL,2019-02-28}: has-NULL flag, OID 1082 */
+	assert_int_equal(get32(&r), 20 + 4 + 8);
+	assert_int_equal(get32(&r), 1);
+	assert_int_equal(get32(&r), 1);
+	assert_int_equal(get32(&r), 1082);
+	assert_int_equal(get32(&r), 2);
+	assert_int_equal(get32(&r), 1);
+	assert_int_equal(get32(&r), -1);
+	assert_int_equal(get32(&r), 4);
+	assert_int_equal(get32(&r), 6998);
+	/* numerics: 10000.00 is one digit of weight 1; 0.05 one digit 500
+	 * of weight -1; zero has no digits */
+	for (size_t i = 0; i < sizeof(cents) / sizeof(cents[0]); i++) {
+		const unsigned char *at = r.p;
+
+		numeric_str(&r, b, sizeof(b));
+		assert_string_equal(b, want[i]);
+		if (cents[i] == 1000000) {
+			assert_int_equal((at[4] << 8) | at[5], 1);
+			assert_int_equal((at[6] << 8) | at[7], 1);
+		}
+		if (cents[i] == 5) {
+			assert_int_equal((at[4] << 8) | at[5], 1);
+			assert_int_equal((int16_t)((at[6] << 8) | at[7]), -1);
+			assert_int_equal((at[12] << 8) | at[13], 500);
+		}
+		if (cents[i] == 0)
+			assert_int_equal((at[4] << 8) | at[5], 0);
+	}
+	/* '{}': ndim 0, no dimensions */
+	assert_int_equal(get32(&r), 12);
+	assert_int_equal(get32(&r), 0);
+	assert_int_equal(get32(&r), 0);
+	assert_int_equal(get32(&r), 25);
+	assert_int_equal(get32(&r), -1);        /* NULL boolean */
+	assert_int_equal(get16(&r), -1);        /* trailer */
+	assert_ptr_equal(r.p, r.end);
+	free(o.buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -653,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_hmac_rfc4231),
 		cmocka_unit_test(test_key_load),
 		cmocka_unit_test(test_detect_format),
+		cmocka_unit_test(test_copy_binary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -440,6 +440,50 @@ static void test_text_extraction(void **state)
 	free(txt);
 }
 
+static int count_of(const char *h, const char *s)
+{
+	int n = 0;
+
+	for (const char *q = strstr(h, s); q != NULL; q = strstr(q + 1, s))
+		n++;
+	return n;
+}
+
+/* Withheld values in charts are hatched stubs explained once per chart
+ * in its legend, never a "<5" per bar; the wide route diagram has a key
+ * listing every place with its count. */
+static void test_withheld_and_key(void **state)
+{
+	cor_pdf_opts o = base_opts();
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	char *p1, *p2;
+	cor_err err;
+
+	(void)state;
+	assert_int_equal(sample_doc(&o, &buf, &len, &err), 0);
+	p1 = pdftotext(buf, len, "-f 1 -l 1");
+	p2 = pdftotext(buf, len, "-f 2 -l 2");
+	free(buf);
+	assert_non_null(p1);
+	assert_non_null(p2);
+	/* trend chart and bar chart: one legend entry each */
+	assert_int_equal(count_of(p1, "withheld (fewer than 5)"), 2);
+	/* the only "<5" on page 1 are the table's two withheld cells */
+	assert_int_equal(count_of(p1, "<5"), 2);
+	/* the key: line widths, withheld legs, every place with its count
+	 * (on the map and in the list: twice, or starred when unlabelled) */
+	assert_non_null(strstr(p2, "CASES PASSING THROUGH EACH PLACE"));
+	assert_int_equal(count_of(p2, "fewer than 5 cases (withheld)"), 1);
+	assert_non_null(strstr(p2, "400 cases on a leg"));
+	assert_true(count_of(p2, "Johannesburg") == 2 ||
+	            strstr(p2, "Johannesburg *") != NULL);
+	assert_true(count_of(p2, "Lilongwe") == 2 ||
+	            strstr(p2, "Lilongwe *") != NULL);
+	free(p1);
+	free(p2);
+}
+
 static void test_errors(void **state)
 {
 	cor_pdf_opts o = base_opts();
@@ -472,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_wrap_no_spaces),
 		cmocka_unit_test(test_reproducible),
 		cmocka_unit_test(test_text_extraction),
+		cmocka_unit_test(test_withheld_and_key),
 		cmocka_unit_test(test_errors),
 	};
 
