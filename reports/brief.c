@@ -21,12 +21,12 @@
 #define MAX_NODES 18     /* places on the route diagram */
 #define MAX_LEGS 16      /* legs drawn */
 
-/* Results: R_MAIN is one `brief` request (every case table of the brief
+/* Results: R_BR is one `brief` request (every case table of the brief
  * and the quarter's dead and missing, suppressed jointly); R_INC and
  * R_STK give page 4 its longer windows (12 quarters of Missing Migrants
  * incidents, 6 years of UNHCR stocks): public sources that share no
  * printed total with the case tables. */
-enum { R_MAIN, R_INC, R_STK, NKIND };
+enum { R_BR, R_INC, R_STK, NKIND };
 
 typedef struct brief {
 	PGconn *conn;
@@ -131,7 +131,7 @@ static char *no_minus_zero(char *s)
 static const char *change_words(const brief *b, const cor_stats_cell *rr,
                                 char *buf, size_t n)
 {
-	return no_minus_zero((char *)cor_stats_change_words(b->r[R_MAIN], rr,
+	return no_minus_zero((char *)cor_stats_change_words(b->r[R_BR], rr,
 	                                                   buf, n));
 }
 
@@ -220,7 +220,7 @@ static int run_all(brief *b)
 {
 	int rc;
 
-	rc = run_kind(b, R_MAIN, COR_STATS_BRIEF, b->from, b->to,
+	rc = run_kind(b, R_BR, COR_STATS_BRIEF, b->from, b->to,
 	              COR_BY_QUARTER, 1);
 	if (rc == 0 && b->has_fmt[2])
 		rc = run_kind(b, R_INC, COR_STATS_INCIDENTS, b->wfrom, b->to,
@@ -280,7 +280,8 @@ static int load_meta(brief *b)
 	                   " (SELECT a.name FROM admin1 a WHERE a.pcode = $1"
 	                   "  AND a.country = 'KEN')"
 	                   " FROM (SELECT 1) AS one LEFT JOIN place p ON true"
-	                   " ORDER BY p.id COLLATE \"C\"", 1, p, PGRES_TUPLES_OK, b->err);
+	                   " ORDER BY p.id COLLATE \"C\"", 1, p,
+	                   PGRES_TUPLES_OK, b->err);
 	if (res == NULL)
 		return COR_EDB;
 	b->places = res;
@@ -716,9 +717,9 @@ static const char *area(const brief *b)
 
 static int page_headline(brief *b)
 {
-	const cor_stats_table *sum = tab(b, R_MAIN, "summary");
-	const cor_stats_table *ex = tab(b, R_MAIN, "exploitation");
-	const cor_stats_table *cz = tab(b, R_MAIN, "citizenship");
+	const cor_stats_table *sum = tab(b, R_BR, "summary");
+	const cor_stats_table *ex = tab(b, R_BR, "exploitation");
+	const cor_stats_table *cz = tab(b, R_BR, "citizenship");
 	cor_pdf_figure fig[6];
 	int nfig = 0, rc;
 	double y, h;
@@ -761,7 +762,7 @@ static int page_headline(brief *b)
 		if (sc != NULL && sc->status != COR_CELL_NA) {
 			/* "15.4% (13.8-17.2)": the value, then its interval
 			 * with the count, digits as cor_stats_cell_format */
-			char *v = bprintf(b, "%s", fmt(b, R_MAIN, sum, r, cs, buf,
+			char *v = bprintf(b, "%s", fmt(b, R_BR, sum, r, cs, buf,
 			                  sizeof(buf)));
 			char *par = v ? strstr(v, " (") : NULL;
 
@@ -771,11 +772,11 @@ static int page_headline(brief *b)
 				*par = '\0';
 				par[strlen(par + 2) + 1] = '\0';   /* ")" */
 				f->detail[0] = bprintf(b, "95%% CI %s%%; %s "
-				        "cases", par + 2, fmt(b, R_MAIN, sum, r,
+				        "cases", par + 2, fmt(b, R_BR, sum, r,
 				        cn, b2, sizeof(b2)));
 			} else {
 				f->detail[0] = bprintf(b, "%s cases", fmt(b,
-				        R_MAIN, sum, r, cn, b2, sizeof(b2)));
+				        R_BR, sum, r, cn, b2, sizeof(b2)));
 			}
 			f->value = v;
 		} else if (sc != NULL && sc->reason != NULL &&
@@ -784,10 +785,10 @@ static int page_headline(brief *b)
 			f->value = "n/a";
 			f->detail[0] = bprintf(b, "share not computable (%s); "
 			                       "%s cases", sc->reason, fmt(b,
-			                       R_MAIN, sum, r, cn, buf,
+			                       R_BR, sum, r, cn, buf,
 			                       sizeof(buf)));
 		} else {
-			f->value = bprintf(b, "%s", fmt(b, R_MAIN, sum, r, cn,
+			f->value = bprintf(b, "%s", fmt(b, R_BR, sum, r, cn,
 			                   buf, sizeof(buf)));
 		}
 		if (c1 >= 0)
@@ -809,8 +810,8 @@ static int page_headline(brief *b)
 		f->value = humanise(b, code_name(&ex->rows[0].cells[0]));
 		f->detail[0] = bprintf(b, "%s cases, %s of cases with a "
 		                       "recorded form",
-		                       fmt(b, R_MAIN, ex, 0, 1, buf, sizeof(buf)),
-		                       fmt(b, R_MAIN, ex, 0, 2, b2, sizeof(b2)));
+		                       fmt(b, R_BR, ex, 0, 1, buf, sizeof(buf)),
+		                       fmt(b, R_BR, ex, 0, 2, b2, sizeof(b2)));
 	}
 	if (cz != NULL && cz->nrow > 0) {
 		cor_pdf_figure *f = &fig[nfig++];
@@ -818,11 +819,11 @@ static int page_headline(brief *b)
 		f->label = "Leading citizenship";
 		f->value = bprintf(b, "%s", code_name(&cz->rows[0].cells[0]));
 		f->detail[0] = bprintf(b, "%s cases, %s of all",
-		                       fmt(b, R_MAIN, cz, 0, 1, buf, sizeof(buf)),
-		                       fmt(b, R_MAIN, cz, 0, 2, b2, sizeof(b2)));
+		                       fmt(b, R_BR, cz, 0, 1, buf, sizeof(buf)),
+		                       fmt(b, R_BR, cz, 0, 2, b2, sizeof(b2)));
 	}
 	{
-		const cor_stats_table *ip = tab(b, R_MAIN, "incidents_period");
+		const cor_stats_table *ip = tab(b, R_BR, "incidents_period");
 		int pr = -1, cn = cor_stats_col_find(ip, "n");
 		int cp = col_of(ip, COR_COL_PERIOD, 0);
 		cor_pdf_figure *f = &fig[nfig++];
@@ -841,24 +842,25 @@ static int page_headline(brief *b)
 			/* before the first incident loaded: not covered,
 			 * not zero */
 			f->value = "n/a";
-			f->detail[0] = b->inc_first[0] ? bprintf(b, "The Missing "
-			               "Migrants data loaded begin on %s",
+			f->detail[0] = b->inc_first[0] ? bprintf(b,
+			               "The Missing Migrants data loaded begin "
+			               "on %s",
 			               b->inc_first) : "No Missing Migrants "
 			               "incidents loaded";
 		} else if (ip == NULL || cn < 0) {
 			f->value = "n/a";
-			f->detail[0] = b->failed[R_MAIN] ? b->why[R_MAIN] :
+			f->detail[0] = b->failed[R_BR] ? b->why[R_BR] :
 			               "incident statistics not available";
 		} else if (pr < 0) {
 			f->value = "0";
 			f->detail[0] = bprintf(b, "No incident recorded near "
 			                       "the corridor in %s", b->ql);
 		} else {
-			f->value = bprintf(b, "%s", fmt(b, R_MAIN, ip, pr, cn,
+			f->value = bprintf(b, "%s", fmt(b, R_BR, ip, pr, cn,
 			                   buf, sizeof(buf)));
-			f->detail[0] = bprintf(b, "IOM Missing Migrants Project: "
-			               "incidents within %.0f km of a corridor "
-			               "leg", COR_STATS_BUFFER_KM);
+			f->detail[0] = bprintf(b, "IOM Missing Migrants "
+			               "Project: incidents within %.0f km of a "
+			               "corridor leg", COR_STATS_BUFFER_KM);
 		}
 	}
 	for (int i = 0; i < nfig; i++) {
@@ -876,7 +878,7 @@ static int page_headline(brief *b)
 	y += ((nfig + 1) / 2) * 90 + 6;
 	/* trend chart */
 	{
-		const cor_stats_table *s = tab(b, R_MAIN, "series");
+		const cor_stats_table *s = tab(b, R_BR, "series");
 		int cp = col_of(s, COR_COL_PERIOD, 0);
 		int cn = cor_stats_col_find(s, "n");
 		int cf = cor_stats_col_find(s, "fit");
@@ -922,7 +924,7 @@ static int page_headline(brief *b)
 		t.hi = cf >= 0 ? hi : NULL;
 		t.count_name = "Cases identified";
 		t.fit_name = "Poisson trend with 95% CI";
-		t.empty_note = b->failed[R_MAIN] ? b->why[R_MAIN] :
+		t.empty_note = b->failed[R_BR] ? b->why[R_BR] :
 		               bprintf(b, "No cases recorded from %s to %s",
 		                       b->qfirst, b->ql);
 		rc = cor_pdf_trend_chart(b->pdf, (cor_pdf_box){ M, y, CW, 230 },
@@ -957,7 +959,7 @@ static int page_headline(brief *b)
 
 			snprintf(s1, sizeof(s1), "In %s, %s cases were "
 			         "identified in %s: %s on %s and %s on %s.",
-			         b->ql, fmt(b, R_MAIN, sum, 0, cn, buf,
+			         b->ql, fmt(b, R_BR, sum, 0, cn, buf,
 			         sizeof(buf)), area(b),
 			         change_words(b,
 			         &sum->rows[0].cells[c1], w1, sizeof(w1)),
@@ -967,7 +969,7 @@ static int page_headline(brief *b)
 		} else {
 			snprintf(s1, sizeof(s1), "Headline statistics for %s "
 			         "are not available (%s).", b->ql,
-			         b->failed[R_MAIN] ? b->why[R_MAIN] : "no result");
+			         b->failed[R_BR] ? b->why[R_BR] : "no result");
 		}
 		if (rm >= 0 && rw >= 0 && cs >= 0 &&
 		    (sum->rows[rm].cells[cs].status == COR_CELL_NA ||
@@ -985,8 +987,8 @@ static int page_headline(brief *b)
 			snprintf(s2, sizeof(s2), "Minors were %s of cases with a "
 			         "recorded age and women and girls %s of cases "
 			         "with a recorded sex%s%s%s.",
-			         fmt(b, R_MAIN, sum, rm, cs, m1, sizeof(m1)),
-			         fmt(b, R_MAIN, sum, rw, cs, m2, sizeof(m2)),
+			         fmt(b, R_BR, sum, rm, cs, m1, sizeof(m1)),
+			         fmt(b, R_BR, sum, rw, cs, m2, sizeof(m2)),
 			         ex && ex->nrow ? "; the leading form of "
 			         "exploitation was " : "",
 			         ex && ex->nrow ? lower(humanise(b, code_name(
@@ -999,24 +1001,24 @@ static int page_headline(brief *b)
 			snprintf(s2, sizeof(s2), "The profile of cases is not "
 			         "available for %s.", b->ql);
 		}
-		if (b->r[R_MAIN] != NULL && b->r[R_MAIN]->has_trend &&
-		    b->r[R_MAIN]->trend.estimable) {
-			const cor_stats_trend *tr = &b->r[R_MAIN]->trend;
+		if (b->r[R_BR] != NULL && b->r[R_BR]->has_trend &&
+		    b->r[R_BR]->trend.estimable) {
+			const cor_stats_trend *tr = &b->r[R_BR]->trend;
 			char p1[32], p2[32], p3[32];
 
 			snprintf(s3, sizeof(s3), "From %s to %s the number of "
-			         "cases changed by %s a year (95%% CI %s to %s, "
-			         "%s model).", b->qfirst, b->ql,
+			         "cases changed by %s a year (95%% CI %s to "
+			         "%s, %s model).", b->qfirst, b->ql,
 			         spct(tr->pct_per_year, p1, sizeof(p1)),
 			         spct(tr->pct_lo, p2, sizeof(p2)),
 			         spct(tr->pct_hi, p3, sizeof(p3)),
 			         tr->quasi ? "quasi-Poisson" : "Poisson");
-		} else if (b->r[R_MAIN] != NULL && b->r[R_MAIN]->has_trend) {
+		} else if (b->r[R_BR] != NULL && b->r[R_BR]->has_trend) {
 			snprintf(s3, sizeof(s3), "Trend not estimable (%s).",
-			         b->r[R_MAIN]->trend.reason);
+			         b->r[R_BR]->trend.reason);
 		} else {
 			snprintf(s3, sizeof(s3), "Trend not estimable (%s).",
-			         b->failed[R_MAIN] ? b->why[R_MAIN] :
+			         b->failed[R_BR] ? b->why[R_BR] :
 			         "no trend model in the result");
 		}
 		{
@@ -1074,8 +1076,8 @@ static cor_pdf_val node_count(const cor_stats_table *nd, int np, int nn,
 
 static int page_route(brief *b)
 {
-	const cor_stats_table *lg = tab(b, R_MAIN, "legs");
-	const cor_stats_table *nd = tab(b, R_MAIN, "nodes");
+	const cor_stats_table *lg = tab(b, R_BR, "legs");
+	const cor_stats_table *nd = tab(b, R_BR, "nodes");
 	int cf = col_of(lg, COR_COL_CODE, 0), ct = col_of(lg, COR_COL_CODE, 1);
 	int cn = cor_stats_col_find(lg, "n");
 	int np = nd ? col_of(nd, COR_COL_CODE, 0) : -1;
@@ -1196,7 +1198,7 @@ static int page_route(brief *b)
 	               "the leg. Places at their latitude and longitude "
 	               "(equirectangular, east-west scaled by the cosine of "
 	               "the mean latitude).";
-	r.empty_note = b->failed[R_MAIN] ? b->why[R_MAIN] :
+	r.empty_note = b->failed[R_BR] ? b->why[R_BR] :
 	               bprintf(b, "No recorded routes in %s", b->ql);
 	rc = cor_pdf_route_diagram(b->pdf, (cor_pdf_box){ M, y, CW, 470 }, &r,
 	                           b->err);
@@ -1219,14 +1221,14 @@ static int page_route(brief *b)
 		fit = (int)((cor_pdf_content_bottom(b->pdf) - y - 40) / 13.5);
 		if (fit > 10)
 			fit = 10;
-		rc = table_of(b, R_MAIN, lg, keys, 6, rows, nr < fit ? nr : fit,
+		rc = table_of(b, R_BR, lg, keys, 6, rows, nr < fit ? nr : fit,
 		              &t);
 		if (rc != 0)
 			return rc;
 		if (t.ncols == 0)
-			return missing(b, b->failed[R_MAIN] ? bprintf(b, "Leg "
+			return missing(b, b->failed[R_BR] ? bprintf(b, "Leg "
 			               "statistics are not available (%s).",
-			               b->why[R_MAIN]) : "Leg statistics are not "
+			               b->why[R_BR]) : "Leg statistics are not "
 			               "available.", &y);
 		t.title = "Top legs by cases (median fee in USD and days in "
 		          "transit where recorded)";
@@ -1359,10 +1361,10 @@ static int page_who(brief *b)
 	if (rc == 0)
 		rc = heading(b, "Who and what", &y);
 	if (rc == 0)
-		rc = bars_prep(b, R_MAIN, "exploitation_sex", 0, NULL,
+		rc = bars_prep(b, R_BR, "exploitation_sex", 0, NULL,
 		               "Exploitation by sex (several per case)", &ex);
 	if (rc == 0)
-		rc = bars_prep(b, R_MAIN, "sex_age", 1, NULL,
+		rc = bars_prep(b, R_BR, "sex_age", 1, NULL,
 		               "Age bands (years) by sex", &ag);
 	if (rc != 0)
 		return rc;
@@ -1371,19 +1373,20 @@ static int page_who(brief *b)
 	rc = cor_pdf_bar_chart(b->pdf, (cor_pdf_box){ M, y, hw, h }, &ex,
 	                       b->err);
 	if (rc == 0)
-		rc = cor_pdf_bar_chart(b->pdf, (cor_pdf_box){ M + hw + 18, y, hw,
-		                       h }, &ag, b->err);
+		rc = cor_pdf_bar_chart(b->pdf, (cor_pdf_box){ M + hw + 18, y,
+		                       hw, h }, &ag, b->err);
 	y += h + 12;
 	if (rc == 0)
-		rc = bars_or_note(b, R_MAIN, "control", 0, NULL,
+		rc = bars_or_note(b, R_BR, "control", 0, NULL,
 		                  "Means of control (a case may have several)",
 		                  &y);
 	if (rc == 0)
-		rc = long_table(b, R_MAIN, tab(b, R_MAIN, "counties"), ck, 5,
+		rc = long_table(b, R_BR, tab(b, R_BR, "counties"), ck, 5,
 		                1, "Kenyan counties: cases identified; the "
-		                "county as source, transit point or destination",
-		                b->failed[R_MAIN] ?
-		                b->why[R_MAIN] : "County statistics are not "
+		                "county as source, transit point or "
+		                "destination",
+		                b->failed[R_BR] ?
+		                b->why[R_BR] : "County statistics are not "
 		                "available.", &y);
 	return rc;
 }
@@ -1565,7 +1568,8 @@ static int page_deaths(brief *b)
 		return rc;
 	if (!b->has_fmt[2])
 		rc = missing(b, "No Missing Migrants data loaded: deaths and "
-		             "disappearances on the route cannot be shown.", &y);
+		             "disappearances on the route cannot be shown.",
+		             &y);
 	else
 		rc = deaths_chart(b, &y);
 	if (rc != 0)

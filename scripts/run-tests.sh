@@ -128,8 +128,13 @@ with_fresh_db() { # label fn args...
 		return
 	fi
 	PGDATABASE=$db "$@"
-	dropdb --if-exists --force "$db" >/dev/null 2>&1 ||
-		echo "warning: could not drop database $db" >&2
+	# The test's database and any it made named after it ("${db}_x").
+	for d in $(psql -XAt -d "${PGDATABASE:-postgres}" -v p="$db" \
+		2>/dev/null <<<"SELECT datname FROM pg_database
+		WHERE starts_with(datname, :'p')") "$db"; do
+		dropdb --if-exists --force "$d" >/dev/null 2>&1 ||
+			echo "warning: could not drop database $d" >&2
+	done
 }
 
 echo "${bold}unit tests${norm} ($BUILD)"
