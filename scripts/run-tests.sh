@@ -129,7 +129,7 @@ with_fresh_db() { # label fn args...
 	fi
 	PGDATABASE=$db "$@"
 	# The test's database and any it made named after it ("${db}_x").
-	for d in $(psql -XAt -d "${PGDATABASE:-postgres}" -v p="$db" \
+	for d in $(psql -XAt -d "${PGDATABASE:-postgres}" -v p="${db}_" \
 		2>/dev/null <<<"SELECT datname FROM pg_database
 		WHERE starts_with(datname, :'p')") "$db"; do
 		dropdb --if-exists --force "$d" >/dev/null 2>&1 ||
