@@ -18,7 +18,7 @@ COR_LIBS   := $(PKG_LIBS) -lcsv -lhpdf -lm
 COR_LDFLAGS :=
 
 ifeq ($(SAN),1)
-COR_CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all \
+override COR_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 COR_LDFLAGS += -fsanitize=address,undefined
 endif

@@ -42,10 +42,26 @@ typedef struct run {
 	int nplace;
 	name_kv *countries, *admin1;
 	int ncountry, nadmin1;
+	/* Working set (brief only): the case rows of the request window and
+	 * filters, copied once into temporary table cor_ws; queries on that
+	 * window read it instead of case_record (see use_ws). ws_p0/ws_p1
+	 * are the window parameters it was made with. */
+	int ws;
+	const char *ws_p0, *ws_p1;
+	/* Last case_batches3 pass: its window ("" = open) and denominators;
+	 * its batches are already in r. */
+	int have_dn;
+	char dn_from[11], dn_to[11];
+	struct denoms *dn;
 } run;
 
 /* Filter on case_record c joined to batch b; uses $1..$8 (all of them, so
- * every parameter's type is known). Dates are compared as dates. */
+ * every parameter's type is known). Dates are compared as dates. County
+ * $6: identified in, originating from, or a route step at a gazetteer
+ * place of the county; the places of the county are listed once (an
+ * initplan) and each route is tested by array overlap, which equals
+ * EXISTS (a route step joined to place with that admin1) without a
+ * subquery and join per row. */
 #define CASE_FROM \
 	" FROM case_record c JOIN batch b ON b.id = c.batch_id AND b.active "
 #define CASE_WHERE \
@@ -55,9 +71,8 @@ typedef struct run {
 	" AND ($4::text IS NULL OR c.citizenship = $4::text)" \
 	" AND ($5::text IS NULL OR c.sex = $5::text)" \
 	" AND ($6::text IS NULL OR c.identification_county = $6::text" \
-	"      OR c.origin_admin1 = $6::text OR EXISTS (SELECT 1" \
-	"      FROM unnest(c.route) AS u(pid) JOIN place pc ON pc.id = u.pid" \
-	"      WHERE pc.admin1 = $6::text))" \
+	"      OR c.origin_admin1 = $6::text OR c.route && ARRAY(SELECT" \
+	"      pc.id FROM place pc WHERE pc.admin1 = $6::text))" \
 	" AND ($7::bigint IS NULL OR c.batch_id = $7::bigint)" \
 	" AND ($8::text IS NULL OR b.format = $8::text) "
 
@@ -69,17 +84,70 @@ static cor_stats_ref ref(int t, int r, int c)
 	return x;
 }
 
+/* The same rows from the working set: the filters were applied when it
+ * was made; the parameters stay referenced (typed) so that $9.. keep
+ * their numbers. */
+#define WS_FROM \
+	" FROM cor_ws c JOIN batch b ON b.id = c.batch_id AND b.active "
+#define WS_WHERE \
+	" WHERE num_nulls($1::date, $2::date, $3::text, $4::text, $5::text," \
+	" $6::text, $7::bigint, $8::text) >= 0 "
+
+/* Copy of sql with every CASE_FROM / CASE_WHERE replaced by WS_FROM /
+ * WS_WHERE, or NULL (no memory). Caller frees. */
+static char *ws_sql(const char *sql)
+{
+	static const char *const from[2] = { CASE_FROM, CASE_WHERE };
+	static const char *const to[2] = { WS_FROM, WS_WHERE };
+	size_t n = strlen(sql) + 1, o = 0;
+	char *out = malloc(n + 2 * (strlen(WS_FROM) + strlen(WS_WHERE)));
+
+	if (out == NULL)
+		return NULL;
+	while (*sql) {
+		int hit = 0;
+
+		for (int i = 0; i < 2 && !hit; i++) {
+			size_t l = strlen(from[i]);
+
+			if (strncmp(sql, from[i], l) == 0) {
+				memcpy(out + o, to[i], strlen(to[i]));
+				o += strlen(to[i]);
+				sql += l;
+				hit = 1;
+			}
+		}
+		if (!hit)
+			out[o++] = *sql++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static PGresult *q(run *x, const char *sql, int nextra,
                    const char *const *extra)
 {
 	const char *params[16];
+	char *alt = NULL;
+	PGresult *res;
 	int n = 8;
 
 	memcpy(params, x->p, 8 * sizeof(*params));
 	for (int i = 0; i < nextra && n < 16; i++)
 		params[n++] = extra[i];
-	return cor_db_query(x->conn, sql, n, params, PGRES_TUPLES_OK,
-	                    x->err);
+	/* a query on the working set's own window and filters reads it */
+	if (x->ws && x->p[0] == x->ws_p0 && x->p[1] == x->ws_p1 &&
+	    strstr(sql, CASE_FROM) != NULL) {
+		alt = ws_sql(sql);
+		if (alt == NULL) {
+			cor_err_set(x->err, COR_ENOMEM, "out of memory");
+			return NULL;
+		}
+		sql = alt;
+	}
+	res = cor_db_query(x->conn, sql, n, params, PGRES_TUPLES_OK, x->err);
+	free(alt);
+	return res;
 }
 
 static long long ll(const PGresult *res, int i, int j)
@@ -466,11 +534,24 @@ static int case_batches3(run *x, const char *f, const char *t, denoms *dn)
 	const char *saved1 = x->p[0], *saved2 = x->p[1];
 	int rc;
 	denoms z = { 0, 0, 0, 0, 0 };
+	char kf[11], kt[11];
 
 	if (f != NULL)
 		x->p[0] = f;
 	if (t != NULL)
 		x->p[1] = t;
+	/* the same window (filters are fixed per run) was counted already:
+	 * its batches are in the result, its denominators cached */
+	snprintf(kf, sizeof(kf), "%s", x->p[0] != NULL ? x->p[0] : "");
+	snprintf(kt, sizeof(kt), "%s", x->p[1] != NULL ? x->p[1] : "");
+	if (x->have_dn && strcmp(kf, x->dn_from) == 0 &&
+	    strcmp(kt, x->dn_to) == 0) {
+		x->p[0] = saved1;
+		x->p[1] = saved2;
+		if (dn != NULL)
+			*dn = *x->dn;
+		return 0;
+	}
 	res = q(x, "SELECT c.batch_id, bool_or(c.synthetic OR b.synthetic),"
 	        " count(*) FILTER (WHERE cardinality(c.route) >= 1),"
 	        " count(*) FILTER (WHERE cardinality(c.route) >= 2),"
@@ -494,6 +575,12 @@ static int case_batches3(run *x, const char *f, const char *t, denoms *dn)
 		*dn = z;
 	rc = add_batches(x, res, 0, 1);
 	PQclear(res);
+	if (rc == 0 && x->dn != NULL) {
+		*x->dn = z;
+		memcpy(x->dn_from, kf, sizeof(kf));
+		memcpy(x->dn_to, kt, sizeof(kt));
+		x->have_dn = 1;
+	}
 	return rc;
 }
 
@@ -777,8 +864,11 @@ static int trend_tables(run *x, const char *f, const char *t)
 	cor_err e;
 
 	pkey_of(x->req->by, "c.registration_date", pk, sizeof(pk));
-	snprintf(sql, sizeof(sql), "SELECT %s AS k, count(*)" CASE_FROM
-	         CASE_WHERE " GROUP BY 1 ORDER BY 1", pk);
+	/* by batch too: the batches used (generated_from, synthetic) come
+	 * from this pass instead of a second one over the same rows */
+	snprintf(sql, sizeof(sql), "SELECT %s AS k, count(*), c.batch_id,"
+	         " bool_or(c.synthetic OR b.synthetic)" CASE_FROM CASE_WHERE
+	         " GROUP BY 1, 3 ORDER BY 1, 3", pk);
 	if (f != NULL)
 		x->p[0] = f;
 	if (t != NULL)
@@ -926,7 +1016,7 @@ static int trend_tables(run *x, const char *f, const char *t)
 		CK(cor_stats_set_na(x->r, tm, ri, 3, "trend not estimable"));
 		CK(cor_stats_set_na(x->r, tm, ri, 4, "trend not estimable"));
 	}
-	rc = case_batches(x, f, t);
+	rc = add_batches(x, res, 2, 3);
 out:
 	PQclear(res);
 	free(cnt);
@@ -2271,12 +2361,55 @@ static char *own(cor_stats_result *r, int i, const char *s)
 	return r->own[i];
 }
 
+/* Working set for the brief: the case rows of the request window and
+ * filters, with the columns the window's queries read, copied once into
+ * a temporary table dropped at commit. The brief's segments, nodes,
+ * profile, counties and exploitation queries then scan ~1/12 of the
+ * rows of a 3-year table, narrow and in memory, instead of filtering
+ * case_record again each time (one bitmap heap scan of most of its pages
+ * per query, as the rows are not in date order). Same snapshot, same
+ * filters: the same rows. Needs a transaction that may write temporary
+ * tables. */
+static int make_ws(run *x)
+{
+	static const char *cols =
+		"c.batch_id, c.registration_date, c.case_type, c.citizenship,"
+		" c.origin_country, c.sex, c.age_band, c.is_minor,"
+		" c.origin_admin1, c.route, c.interception_place,"
+		" c.identification_county, c.intended_destination,"
+		" c.country_of_exploitation, c.exploitation_types,"
+		" c.means_of_control, c.recruiter_relationship, c.fee_usd,"
+		" c.days_in_transit, c.synthetic";
+	char sql[2048];
+	PGresult *res;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE cor_ws ON COMMIT DROP"
+	         " AS SELECT %s FROM case_record c WITH NO DATA", cols);
+	rc = cor_db_exec(x->conn, sql, x->err);
+	if (rc != 0)
+		return rc;
+	snprintf(sql, sizeof(sql), "INSERT INTO cor_ws SELECT %s" CASE_FROM
+	         CASE_WHERE, cols);
+	res = cor_db_query(x->conn, sql, 8, x->p, PGRES_COMMAND_OK, x->err);
+	if (res == NULL)
+		return COR_EDB;
+	PQclear(res);
+	/* no ANALYZE: it cost as much as a query (statistics of the array
+	 * columns); the size estimate from the table's pages suffices */
+	x->ws = 1;
+	x->ws_p0 = x->p[0];
+	x->ws_p1 = x->p[1];
+	return 0;
+}
+
 int cor_stats_run(PGconn *conn, const cor_stats_req *req,
                   cor_stats_result **out, cor_err *err)
 {
 	run x;
 	int rc, began = 0;
 	cor_stats_ref grand = NOREF;
+	denoms dn_cache;
 
 	*out = NULL;
 	rc = check_req(req, err);
@@ -2286,6 +2419,7 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 	x.conn = conn;
 	x.req = req;
 	x.err = err;
+	x.dn = &dn_cache;
 	if (req->from[0])
 		cor_stats_parse_bound(req->from, 0, x.from, err);
 	if (req->to[0])
@@ -2324,7 +2458,10 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 	}
 	/* one snapshot for every query of the output */
 	if (PQtransactionStatus(conn) == PQTRANS_IDLE) {
-		rc = cor_db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ "
+		/* the brief writes its temporary working set (make_ws) */
+		rc = cor_db_exec(conn, req->kind == COR_STATS_BRIEF ?
+		                 "BEGIN ISOLATION LEVEL REPEATABLE READ" :
+		                 "BEGIN ISOLATION LEVEL REPEATABLE READ "
 		                 "READ ONLY", err);
 		if (rc != 0)
 			goto out;
@@ -2339,6 +2476,11 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 	rc = load_ref(&x);
 	if (rc != 0)
 		goto out;
+	if (began && req->kind == COR_STATS_BRIEF) {
+		rc = make_ws(&x);
+		if (rc != 0)
+			goto out;
+	}
 	switch (req->kind) {
 	case COR_STATS_OVERVIEW:
 		rc = kind_overview(&x);

@@ -1,7 +1,5 @@
 /* cli/cmd_db.c: `corridor db init | status`: schema migrations. */
-#include <dirent.h>
 #include <getopt.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,52 +134,14 @@ static int db_init(int argc, char **argv, cor_ctx *ctx)
 	return COR_EXIT_OK;
 }
 
-static int is_migration(const struct dirent *e)
-{
-	const char *s = e->d_name;
-	size_t n = strlen(s);
-
-	return n >= 9 && strcmp(s + n - 4, ".sql") == 0 &&
-	       s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' &&
-	       s[2] >= '0' && s[2] <= '9' && strchr(s, '_') != NULL;
-}
-
-/* Hex SHA-256 of a file's bytes; 0 or -1. */
-static int file_sha256(const char *path, char hex[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *md_ctx = EVP_MD_CTX_new();
-	FILE *fp = fopen(path, "rb");
-	size_t n;
-	int rc = -1;
-
-	if (md_ctx == NULL || fp == NULL ||
-	    EVP_DigestInit_ex(md_ctx, EVP_sha256(), NULL) != 1)
-		goto out;
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		if (EVP_DigestUpdate(md_ctx, buf, n) != 1)
-			goto out;
-	if (ferror(fp) || EVP_DigestFinal_ex(md_ctx, md, &mdlen) != 1)
-		goto out;
-	for (unsigned i = 0; i < mdlen && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[64] = '\0';
-	rc = 0;
-out:
-	if (fp != NULL)
-		fclose(fp);
-	EVP_MD_CTX_free(md_ctx);
-	return rc;
-}
-
 static int db_status(int argc, char **argv, cor_ctx *ctx)
 {
 	const char *dir = cor_db_sql_dir();
-	struct dirent **files = NULL;
+	cor_migration *files = NULL;
+	size_t nfiles = 0;
 	PGresult *res = NULL;
 	cor_err err;
-	int nfiles = 0, rc, npending = 0, nchanged = 0;
+	int rc, npending = 0, nchanged = 0, napplied;
 	int have_table;
 
 	rc = parse(argc, argv, &dir, status_usage);
@@ -205,64 +165,47 @@ static int db_status(int argc, char **argv, cor_ctx *ctx)
 		if (res == NULL)
 			return cor_cli_fail("db status", &err);
 	}
-	nfiles = scandir(dir, &files, is_migration, alphasort);
-	if (nfiles < 0) {
-		cor_err_at(&err, COR_EIO, dir, 0, NULL,
-		           "cannot read migration directory");
+	napplied = res != NULL ? PQntuples(res) : 0;
+	if (cor_db_migration_list(dir, &files, &nfiles, &err) != COR_OK) {
 		rc = cor_cli_fail("db status", &err);
 		goto out;
 	}
-	if (res == NULL || PQntuples(res) == 0)
+	if (napplied == 0)
 		printf("no migrations applied (run: corridor db init)\n");
 	else
 		printf("%-28s %-24s %s\n", "applied", "at", "sha256");
-	for (int i = 0; res != NULL && i < PQntuples(res); i++) {
+	for (int i = 0; i < napplied; i++) {
 		const char *v = PQgetvalue(res, i, 0);
-		const char *note = "";
-		char path[4096], hex[65];
-		int found = 0;
+		const char *note = "  (no file in migration directory)";
 
-		for (int j = 0; j < nfiles; j++) {
-			size_t len = strlen(files[j]->d_name) - 4;
-
-			if (strlen(v) != len ||
-			    strncmp(files[j]->d_name, v, len) != 0)
+		for (size_t j = 0; j < nfiles; j++) {
+			if (strcmp(files[j].version, v) != 0)
 				continue;
-			found = 1;
-			snprintf(path, sizeof(path), "%s/%s", dir,
-			         files[j]->d_name);
-			if (file_sha256(path, hex) != 0)
-				note = "  (file unreadable)";
-			else if (strcmp(hex, PQgetvalue(res, i, 2)) != 0) {
+			note = "";
+			if (strcmp(files[j].sha256,
+			           PQgetvalue(res, i, 2)) != 0) {
 				note = "  CHANGED since applied";
 				nchanged++;
 			}
 		}
-		if (!found)
-			note = "  (no file in migration directory)";
 		printf("%-28s %-24s %.12s%s\n", v, PQgetvalue(res, i, 1),
 		       PQgetvalue(res, i, 2), note);
 	}
-	for (int j = 0; j < nfiles; j++) {
-		const char *f = files[j]->d_name;
-		size_t len = strlen(f) - 4;
+	for (size_t j = 0; j < nfiles; j++) {
 		int applied = 0;
 
-		for (int i = 0; res != NULL && i < PQntuples(res); i++) {
-			const char *v = PQgetvalue(res, i, 0);
-
-			if (strlen(v) == len && strncmp(f, v, len) == 0)
+		for (int i = 0; i < napplied; i++)
+			if (strcmp(files[j].version,
+			           PQgetvalue(res, i, 0)) == 0)
 				applied = 1;
-		}
 		if (!applied) {
-			printf("pending: %.*s\n", (int)len, f);
+			printf("pending: %s\n", files[j].version);
 			npending++;
 		}
 	}
 	if (npending == 0 && nchanged == 0)
-		printf("schema up to date (%d migration%s)\n",
-		       res ? PQntuples(res) : 0,
-		       res && PQntuples(res) == 1 ? "" : "s");
+		printf("schema up to date (%d migration%s)\n", napplied,
+		       napplied == 1 ? "" : "s");
 	else if (npending > 0)
 		printf("%d pending migration%s (run: corridor db init)\n",
 		       npending, npending == 1 ? "" : "s");
@@ -272,9 +215,7 @@ static int db_status(int argc, char **argv, cor_ctx *ctx)
 		        "file%s changed since applied\n", nchanged,
 		        nchanged == 1 ? "" : "s");
 out:
-	for (int j = 0; j < nfiles; j++)
-		free(files[j]);
-	free(files);
+	cor_db_migration_free(files, nfiles);
 	PQclear(res);
 	return rc;
 }

@@ -152,20 +152,96 @@ static void one_line(char *dst, size_t n, const char *src)
 	dst[o] = '\0';
 }
 
+/* Replaces every occurrence of secret (length >= 1) in msg with "***". */
+static void scrub(char *msg, size_t n, const char *secret, size_t slen)
+{
+	char *p;
+
+	if (slen == 0)
+		return;
+	while ((p = strstr(msg, secret)) != NULL) {
+		size_t rest = strlen(p + slen);
+
+		if ((size_t)(p - msg) + 3 + rest + 1 > n)
+			rest = n - (size_t)(p - msg) - 4;
+		memmove(p + 3, p + slen, rest);
+		memcpy(p, "***", 3);
+		p[3 + rest] = '\0';
+	}
+}
+
+/* libpq may echo the connection string (or a URI with user:password@)
+ * in its messages, notably when the string does not parse: remove every
+ * secret we can find, whether or not the string parses. */
+static void scrub_secrets(char *msg, size_t n, const char *conninfo)
+{
+	PQconninfoOption *opts;
+	const char *p, *at, *colon, *q;
+
+	if (conninfo == NULL || *conninfo == '\0')
+		return;
+	scrub(msg, n, conninfo, strlen(conninfo));
+	opts = PQconninfoParse(conninfo, NULL);
+	for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL;
+	     o++)
+		if (o->val != NULL && *o->val != '\0' &&
+		    is_secret_key(o->keyword, strlen(o->keyword)))
+			scrub(msg, n, o->val, strlen(o->val));
+	PQconninfoFree(opts);
+	/* an unparsable URI: user:secret@ */
+	p = strstr(conninfo, "://");
+	if (p == NULL)
+		return;
+	p += 3;
+	at = strchr(p, '@');
+	q = strpbrk(p, "/?");
+	if (at == NULL || (q != NULL && q < at))
+		return;
+	colon = memchr(p, ':', (size_t)(at - p));
+	if (colon != NULL && at > colon + 1) {
+		char sec[256];
+		size_t len = (size_t)(at - colon - 1);
+
+		if (len < sizeof(sec)) {
+			memcpy(sec, colon + 1, len);
+			sec[len] = '\0';
+			scrub(msg, n, sec, len);
+		}
+	}
+}
+
 PGconn *cor_db_connect(const char *conninfo, cor_err *err)
 {
 	const char *keys[] = { "dbname", "application_name", NULL };
 	const char *vals[] = { conninfo ? conninfo : "", "corridor", NULL };
-	PGconn *c = PQconnectdbParams(keys, vals, 1 /* expand dbname */);
+	PGconn *c;
 	char msg[600];
+	char *perr = NULL;
+	PQconninfoOption *opts;
 	const char *host, *port, *db;
 
+	if (conninfo != NULL && *conninfo != '\0') {
+		opts = PQconninfoParse(conninfo, &perr);
+		if (opts == NULL) {
+			one_line(msg, sizeof(msg),
+			         perr ? perr : "out of memory");
+			PQfreemem(perr);
+			scrub_secrets(msg, sizeof(msg), conninfo);
+			cor_err_set(err, COR_EINVAL,
+			            "invalid connection string (--db or "
+			            "CORRIDOR_DB): %s", msg);
+			return NULL;
+		}
+		PQconninfoFree(opts);
+	}
+	c = PQconnectdbParams(keys, vals, 1 /* expand dbname */);
 	if (c != NULL && PQstatus(c) == CONNECTION_OK)
 		return c;
 	if (c == NULL)
 		return (cor_err_set(err, COR_ECONNECT,
 		                    "cannot connect: out of memory"), NULL);
 	one_line(msg, sizeof(msg), PQerrorMessage(c));
+	scrub_secrets(msg, sizeof(msg), conninfo);
 	host = PQhost(c);
 	port = PQport(c);
 	db = PQdb(c);

@@ -1,8 +1,9 @@
 /* etl/migrate.c: schema migrations (include/corridor/db.h).
  *
- * Every sql/NNN_name.sql file is a migration, applied once in file-name
- * order and recorded in corridor_migration (version = file name without
- * ".sql", its SHA-256 in hex, time applied). Each file runs in its own
+ * Every sql/NNN_name.sql file is a migration (cor_db_migration_list, also
+ * used by `corridor db status`), applied once in file-name order and
+ * recorded in corridor_migration (version = file name without ".sql", its
+ * SHA-256 in hex, time applied). Each file runs in its own
  * transaction that first takes a transaction-level advisory lock, so two
  * `corridor db init` against one database serialise: the second waits, then
  * sees the first's rows and applies nothing twice. */
@@ -65,8 +66,8 @@ static void free_names(char **names, size_t n)
 	free(names);
 }
 
-/* Lists migration file names in dir, sorted. On success *out (n entries)
- * is owned by the caller (free_names). */
+/* Lists migration file names in dir, sorted by strcmp. On success *out
+ * (n entries) is owned by the caller (free_names). */
 static int list_files(const char *dir, char ***out, size_t *nout,
                       cor_err *err)
 {
@@ -172,6 +173,78 @@ static int sha256_hex(const char *data, size_t len, char hex[65])
 	return 0;
 }
 
+void cor_db_migration_free(cor_migration *list, size_t n)
+{
+	if (list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(list[i].version);
+		free(list[i].path);
+	}
+	free(list);
+}
+
+int cor_db_migration_list(const char *dir, cor_migration **out, size_t *nout,
+                          cor_err *err)
+{
+	cor_migration *list = NULL;
+	char **names = NULL;
+	char *sql = NULL;
+	size_t n = 0, len;
+	int rc;
+
+	if (out == NULL || nout == NULL || dir == NULL) {
+		if (out != NULL)
+			*out = NULL;
+		if (nout != NULL)
+			*nout = 0;
+		return cor_err_set(err, COR_EINVAL, "cor_db_migration_list: "
+		                   "NULL argument");
+	}
+	*out = NULL;
+	*nout = 0;
+	rc = list_files(dir, &names, &n, err);
+	if (rc != COR_OK || n == 0)
+		goto out;
+	list = calloc(n, sizeof(*list));
+	if (list == NULL) {
+		rc = cor_err_set(err, COR_ENOMEM, "out of memory listing %s",
+		                 dir);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cor_migration *m = &list[i];
+		size_t nl = strlen(names[i]), pl = strlen(dir) + nl + 2;
+
+		m->version = strndup(names[i], nl - 4);   /* less ".sql" */
+		m->path = malloc(pl);
+		if (m->version == NULL || m->path == NULL) {
+			rc = cor_err_set(err, COR_ENOMEM, "out of memory "
+			                 "listing %s", dir);
+			goto out;
+		}
+		snprintf(m->path, pl, "%s/%s", dir, names[i]);
+		rc = read_file(m->path, &sql, &len, err);
+		if (rc != COR_OK)
+			goto out;
+		if (sha256_hex(sql, len, m->sha256) != 0) {
+			rc = cor_err_at(err, COR_EFAIL, m->path, 0, NULL,
+			                "SHA-256 failed");
+			goto out;
+		}
+		free(sql);
+		sql = NULL;
+	}
+	*out = list;
+	*nout = n;
+	list = NULL;
+out:
+	free(sql);
+	cor_db_migration_free(list, n);
+	free_names(names, n);
+	return rc;
+}
+
 /* 1-based line of the 1-based character position pos in sql. */
 static long line_of(const char *sql, long pos)
 {
@@ -190,11 +263,14 @@ static void rollback(PGconn *conn)
 	PQclear(res);
 }
 
-/* Applies one file unless recorded. *did = 1 if applied. */
-static int apply_one(PGconn *conn, const char *dir, const char *name,
-                     int *did, cor_err *err)
+/* Applies one listed file unless recorded. *did = 1 if applied. The file
+ * is read again here and must still have the listed SHA-256, so what runs
+ * is what is recorded. */
+static int apply_one(PGconn *conn, const cor_migration *m, int *did,
+                     cor_err *err)
 {
-	char path[4096], hex[65], version[256];
+	const char *path = m->path, *version = m->version;
+	char hex[65];
 	char *sql = NULL;
 	size_t len = 0;
 	PGresult *res = NULL;
@@ -202,15 +278,17 @@ static int apply_one(PGconn *conn, const char *dir, const char *name,
 	int rc, in_tx = 0;
 
 	*did = 0;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(version, sizeof(version), "%.*s",
-	         (int)(strlen(name) - 4), name);
 	rc = read_file(path, &sql, &len, err);
 	if (rc != COR_OK)
 		goto out;
 	if (sha256_hex(sql, len, hex) != 0) {
 		rc = cor_err_at(err, COR_EFAIL, path, 0, NULL,
 		                "SHA-256 failed");
+		goto out;
+	}
+	if (strcmp(hex, m->sha256) != 0) {
+		rc = cor_err_at(err, COR_EDATA, path, 0, NULL,
+		                "migration file changed while being applied");
 		goto out;
 	}
 	rc = cor_db_exec(conn, "BEGIN", err);
@@ -284,7 +362,7 @@ out:
 int cor_db_migrate(PGconn *conn, const char *dir, int *applied,
                    cor_err *err)
 {
-	char **names = NULL;
+	cor_migration *list = NULL;
 	size_t n = 0;
 	int rc, did;
 
@@ -293,7 +371,7 @@ int cor_db_migrate(PGconn *conn, const char *dir, int *applied,
 	if (conn == NULL || dir == NULL)
 		return cor_err_set(err, COR_EINVAL, "cor_db_migrate: "
 		                   "no connection or directory");
-	rc = list_files(dir, &names, &n, err);
+	rc = cor_db_migration_list(dir, &list, &n, err);
 	if (rc != COR_OK)
 		return rc;
 	if (n == 0) {
@@ -317,14 +395,14 @@ int cor_db_migrate(PGconn *conn, const char *dir, int *applied,
 	if (rc != COR_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		rc = apply_one(conn, dir, names[i], &did, err);
+		rc = apply_one(conn, &list[i], &did, err);
 		if (rc != COR_OK)
 			goto out;
 		if (applied != NULL)
 			*applied += did;
 	}
 out:
-	free_names(names, n);
+	cor_db_migration_free(list, n);
 	return rc;
 }
 

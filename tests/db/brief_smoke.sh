@@ -9,12 +9,13 @@
 # stats overview --format json`; no "-0%"; the cells withheld equal one
 # `corridor stats brief` request (joint suppression); two runs give
 # identical bytes; --no-suppress refused with exit 7; an empty quarter
-# renders and says so; the synthetic band on every page; the county brief.
+# renders and says so; the synthetic band on every page; the county brief;
+# every page renders (pdftoppm -r 60): one PNG per page and none blank.
 # Exit 0 pass, 77 skip (last line says why), anything else fails.
 set -uo pipefail
 
 fail() { echo "FAIL: $*"; exit 1; }
-for t in pdfinfo pdffonts pdftotext jq; do
+for t in pdfinfo pdffonts pdftotext pdftoppm od jq; do
 	command -v $t >/dev/null || { echo "skip: $t not installed"; exit 77; }
 done
 : "${CORRIDOR:?}"
@@ -45,6 +46,31 @@ cmp -s "$T/a.pdf" "$T/b.pdf" || fail "two runs differ"
 
 pages=$(pdfinfo "$T/a.pdf" 2>/dev/null | awk '/^Pages:/ { print $2 }')
 [ "$pages" -ge 3 ] && [ "$pages" -le 6 ] || fail "pages = $pages"
+# every page renders: pdftoppm -png -r 60 gives one PNG per page, each
+# larger than a blank page (an empty A4 page is 2 KB at 60 dpi), and in
+# the same pages drawn grey every page has at least 1% ink (bytes < 200 of
+# 255 in the 8-bit PGM pixels after its 3-line header)
+pdftoppm -png -r 60 "$T/a.pdf" "$T/png" 2>"$T/ppm.err" ||
+	fail "pdftoppm -png: $(cat "$T/ppm.err")"
+npng=$(find "$T" -maxdepth 1 -name 'png-*.png' | wc -l)
+[ "$npng" -eq "$pages" ] ||
+	fail "$npng PNG pages rendered, pdfinfo says $pages"
+for f in "$T"/png-*.png; do
+	sz=$(stat -c %s "$f")
+	[ "$sz" -gt 8000 ] || fail "$(basename "$f") is $sz bytes: blank page?"
+done
+pdftoppm -gray -r 60 "$T/a.pdf" "$T/gray" 2>"$T/ppm.err" ||
+	fail "pdftoppm -gray: $(cat "$T/ppm.err")"
+for f in "$T"/gray-*.pgm; do
+	read -r w h < <(head -c 64 "$f" | awk 'NR == 2 { print $1, $2 }')
+	[ "${w:-0}" -gt 0 ] && [ "${h:-0}" -gt 0 ] || fail "$f: not a PGM"
+	ink=$(tail -c "$((w * h))" "$f" | od -An -v -tu1 |
+		awk '{ for (i = 1; i <= NF; i++) if ($i < 200) n++ }
+		END { print n + 0 }')
+	[ "$((ink * 100))" -ge "$((w * h))" ] ||
+		fail "$(basename "$f"): $ink of $((w * h)) pixels inked:" \
+			"blank page?"
+done
 pdfinfo "$T/a.pdf" 2>/dev/null | grep -q '^Author: *corridor$' ||
 	fail "author is not corridor"
 # pdffonts: skip the 2 header lines; column "emb" is the 3rd from the right
@@ -160,5 +186,5 @@ grep -q 'Isiolo County (KE011)' "$T/c.txt" || fail "county brief title"
 $CORRIDOR -q brief --quarter 2019Q4 --county KE999 -o "$T/z.pdf" \
 	2>/dev/null && fail "unknown county accepted"
 [ ! -e "$T/z.pdf" ] || fail "unknown county wrote a file"
-echo "ok: $pages pages, fonts embedded, $nchk headline figures equal stats overview, $sup cells withheld jointly, byte-identical"
+echo "ok: $pages pages rendered non-blank, fonts embedded, $nchk headline figures equal stats overview, $sup cells withheld jointly, byte-identical"
 exit 0

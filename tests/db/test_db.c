@@ -1,6 +1,6 @@
-/* tests/db/test_db.c: migrations (cor_db_migrate) and connection errors
- * (cor_db_connect) against a real server. Run by scripts/run-tests.sh with
- * a fresh database in PGDATABASE. */
+/* tests/db/test_db.c: migrations (cor_db_migrate, cor_db_migration_list)
+ * and connection errors (cor_db_connect) against a real server. Run by
+ * scripts/run-tests.sh with a fresh database in PGDATABASE. */
 #include "support/pgtest.h"
 
 #include <openssl/evp.h>
@@ -185,6 +185,100 @@ static void test_failed_migration_rolls_back(void **state)
 	PQfinish(c);
 }
 
+/* cor_db_migration_list: the repository's files, in order, each with the
+ * SHA-256 of its bytes (computed here independently); other names ignored;
+ * an empty directory is an empty list; errors name the directory or file
+ * and leave nothing allocated. Needs no server. */
+static void test_migration_list(void **state)
+{
+	cor_migration *m = (cor_migration *)1;
+	size_t n = 99;
+	char tmp[512], path[4096], hex[65];
+	const char *dir = cor_test_sql_dir();
+	cor_err err;
+	FILE *fp;
+
+	(void)state;
+	cor_err_clear(&err);
+	assert_int_equal(cor_db_migration_list(dir, &m, &n, &err), COR_OK);
+	assert_int_equal((int)n, cor_test_count_migrations(dir));
+	assert_true(n >= 4);
+	assert_string_equal(m[0].version, "001_schema");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s.sql", dir, m[i].version);
+		assert_string_equal(m[i].path, path);
+		file_sha256(path, hex);
+		assert_string_equal(m[i].sha256, hex);
+		if (i > 0)
+			assert_true(strcmp(m[i - 1].version, m[i].version) < 0);
+	}
+	cor_db_migration_free(m, n);
+
+	/* names: NNN_ with at least three digits, then ".sql"; sorted by
+	 * file name */
+	cor_test_tmpdir(tmp, sizeof(tmp));
+	snprintf(path, sizeof(path), "%s/010_b.sql", tmp);
+	cor_test_write_file(path, "SELECT 10;\n");
+	snprintf(path, sizeof(path), "%s/002_a.sql", tmp);
+	cor_test_write_file(path, "SELECT 2;\n");
+	snprintf(path, sizeof(path), "%s/0003_c.sql", tmp);
+	cor_test_write_file(path, "SELECT 3;\n");
+	for (int i = 0; i < 5; i++) {
+		static const char *const skip[] = {
+			"README", "01_short.sql", "abc_x.sql", "004x_y.sql",
+			"005_z.sql.orig",
+		};
+
+		snprintf(path, sizeof(path), "%s/%s", tmp, skip[i]);
+		cor_test_write_file(path, "not a migration\n");
+	}
+	assert_int_equal(cor_db_migration_list(tmp, &m, &n, &err), COR_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(m[0].version, "0003_c");
+	assert_string_equal(m[1].version, "002_a");
+	assert_string_equal(m[2].version, "010_b");
+	/* printf 'SELECT 2;\n' | sha256sum */
+	assert_string_equal(m[1].sha256, "a41109d24069b4822ddc5f367b25d484"
+	                                 "dc7e839bff338ce7a3e5da641caacda0");
+	cor_db_migration_free(m, n);
+
+	/* a NUL byte: COR_EDATA naming the file, nothing returned */
+	snprintf(path, sizeof(path), "%s/020_nul.sql", tmp);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	fwrite("SELECT 1;\0\n", 1, 11, fp);
+	fclose(fp);
+	m = (cor_migration *)1;
+	n = 99;
+	cor_err_clear(&err);
+	assert_int_equal(cor_db_migration_list(tmp, &m, &n, &err), COR_EDATA);
+	assert_null(m);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err.file, "020_nul.sql"));
+	cor_test_rmdir(tmp);
+
+	/* empty directory: an empty list */
+	cor_test_tmpdir(tmp, sizeof(tmp));
+	m = (cor_migration *)1;
+	assert_int_equal(cor_db_migration_list(tmp, &m, &n, &err), COR_OK);
+	assert_null(m);
+	assert_int_equal(n, 0);
+	cor_db_migration_free(m, n);
+	cor_test_rmdir(tmp);
+
+	/* no directory */
+	m = (cor_migration *)1;
+	n = 99;
+	cor_err_clear(&err);
+	assert_int_equal(cor_db_migration_list("/nonexistent/corridor-sql",
+	                                       &m, &n, &err), COR_EIO);
+	assert_null(m);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err.file, "/nonexistent/corridor-sql"));
+	assert_int_equal(cor_db_migration_list(NULL, &m, &n, &err),
+	                 COR_EINVAL);
+}
+
 static void test_missing_dir(void **state)
 {
 	PGconn *c = cor_test_connect();
@@ -304,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_checksums_recorded),
 		cmocka_unit_test(test_checksum_mismatch),
 		cmocka_unit_test(test_failed_migration_rolls_back),
+		cmocka_unit_test(test_migration_list),
 		cmocka_unit_test(test_missing_dir),
 		cmocka_unit_test(test_concurrent_migrate),
 		cmocka_unit_test(test_c31_connect_failure),

@@ -305,6 +305,124 @@ static void test_counties_profile_od(void **state)
 	cor_stats_result_free(r);
 }
 
+/* As run, with a county filter, optionally inside a transaction the
+ * caller opened (then cor_stats_run makes no working set). */
+static cor_stats_result *run_county(cor_stats_kind kind, const char *q,
+                                    const char *county, int in_txn)
+{
+	cor_stats_req req;
+	cor_stats_result *r = NULL;
+	cor_err err;
+
+	cor_stats_req_init(&req);
+	req.kind = kind;
+	req.county = county;
+	assert_int_equal(cor_stats_parse_bound(q, 0, req.from, &err), 0);
+	assert_int_equal(cor_stats_parse_bound(q, 1, req.to, &err), 0);
+	if (in_txn)
+		cor_test_exec(conn, "BEGIN");
+	cor_err_clear(&err);
+	if (cor_stats_run(conn, &req, &r, &err) != 0)
+		fail_msg("cor_stats_run: %s", err.msg);
+	if (in_txn)
+		cor_test_exec(conn, "COMMIT");
+	assert_non_null(r);
+	return r;
+}
+
+/* Cases of 2019Q4 touching county pc, counted directly from case_record
+ * with the original filter (a route step joined to place). */
+static long long direct_county_count(const char *pc)
+{
+	const char *p[1] = { pc };
+	PGresult *res = PQexecParams(conn, "SELECT count(*) FROM case_record c"
+	        " JOIN batch b ON b.id = c.batch_id AND b.active"
+	        " WHERE c.registration_date BETWEEN '2019-10-01'"
+	        " AND '2019-12-31' AND (c.identification_county = $1"
+	        " OR c.origin_admin1 = $1 OR EXISTS (SELECT 1"
+	        " FROM unnest(c.route) AS u(pid) JOIN place pc"
+	        " ON pc.id = u.pid WHERE pc.admin1 = $1))",
+	        1, NULL, p, NULL, NULL, 0);
+	long long n;
+
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return n;
+}
+
+/* The brief reads the request window from a temporary working set and
+ * tests the county by route overlap with the county's places: the same
+ * numbers as the kinds run on their own, as the brief run inside the
+ * caller's transaction (no working set), and as a direct count. KE010
+ * (Marsabit: Moyale, Marsabit) is reached only by route steps (12 cases
+ * of 2019Q4), KE011 (Isiolo) also by identification county (12), KE047
+ * (Nairobi) by none. */
+static void test_brief_working_set_county(void **state)
+{
+	static const char *const pcs[3] = { "KE010", "KE011", "KE047" };
+	static const long long want[3] = { 12, 12, 0 };
+
+	(void)state;
+	for (int k = 0; k < 3; k++) {
+		cor_stats_result *b = run_county(COR_STATS_BRIEF, "2019Q4",
+		                                 pcs[k], 0);
+		cor_stats_result *t = run_county(COR_STATS_BRIEF, "2019Q4",
+		                                 pcs[k], 1);
+		cor_stats_result *s = run_county(COR_STATS_SEGMENTS, "2019Q4",
+		                                 pcs[k], 0);
+		cor_stats_result *n = run_county(COR_STATS_NODES, "2019Q4",
+		                                 pcs[k], 0);
+		const cor_stats_table *tb = cor_stats_table_find(b, "series");
+		const cor_stats_cell *c1, *c2;
+		int ri, rj;
+
+		assert_int_equal(direct_county_count(pcs[k]), want[k]);
+		assert_int_equal(cell(b, "summary", 0, "n")->n, want[k]);
+		assert_non_null(tb);
+		assert_int_equal(cell(b, "series", tb->nrow - 1, "n")->n,
+		                 want[k]);
+		/* every cell of the two briefs agrees */
+		assert_int_equal(b->ntable, t->ntable);
+		assert_int_equal(b->suppressed, t->suppressed);
+		assert_int_equal(b->nbatch, t->nbatch);
+		for (int i = 0; i < b->ntable; i++) {
+			assert_int_equal(b->tables[i].nrow, t->tables[i].nrow);
+			for (int r = 0; r < b->tables[i].nrow; r++)
+				for (int c = 0; c < b->tables[i].ncol; c++) {
+					c1 = &b->tables[i].rows[r].cells[c];
+					c2 = &t->tables[i].rows[r].cells[c];
+					assert_int_equal(c1->status, c2->status);
+					assert_int_equal(c1->n, c2->n);
+					assert_true(c1->v == c2->v);
+				}
+		}
+		/* legs and nodes as the kinds give them */
+		if (want[k] == 0) {
+			assert_int_equal(cor_stats_table_find(b, "legs")->nrow,
+			                 0);
+			goto next;
+		}
+		ri = row_of(b, "legs", "from", "ET-MOYALE");
+		rj = row_of(s, "legs", "from", "ET-MOYALE");
+		assert_int_equal(cell(b, "legs", ri, "n")->n, want[k]);
+		assert_int_equal(cell(s, "legs", rj, "n")->n, want[k]);
+		c1 = cell(b, "legs", ri, "fee_usd");
+		c2 = cell(s, "legs", rj, "fee_usd");
+		assert_true(c1->v == c2->v && c1->q1 == c2->q1 &&
+		            c1->q3 == c2->q3 && c1->n == c2->n);
+		ri = row_of(b, "nodes", "place", "KE-MOYALE");
+		rj = row_of(n, "nodes", "place", "KE-MOYALE");
+		assert_int_equal(cell(b, "nodes", ri, "n")->n, want[k]);
+		assert_int_equal(cell(n, "nodes", rj, "n")->n, want[k]);
+next:
+		cor_stats_result_free(b);
+		cor_stats_result_free(t);
+		cor_stats_result_free(s);
+		cor_stats_result_free(n);
+	}
+}
+
 static void test_incidents_stocks(void **state)
 {
 	cor_stats_result *r = run(COR_STATS_INCIDENTS, "2019Q4", "2019Q4");
@@ -407,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_timezone),
 		cmocka_unit_test(test_segments_nodes),
 		cmocka_unit_test(test_counties_profile_od),
+		cmocka_unit_test(test_brief_working_set_county),
 		cmocka_unit_test(test_incidents_stocks),
 		cmocka_unit_test(test_synthetic_and_json),
 		cmocka_unit_test(test_owner),

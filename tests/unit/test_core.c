@@ -129,6 +129,31 @@ static void test_mask_small_buffer(void **state)
 	assert_string_equal(buf, "");
 }
 
+/* A connection string libpq cannot parse: libpq's message quotes the whole
+ * URI, secret included. Nothing secret may reach the error (case C31). */
+static void test_connect_unparsable_no_secret(void **state)
+{
+	static const char *const bad[] = {
+		"postgresql://u:SECRET123@[::1:5432/x",
+		"host=127.0.0.1 port=1 dbname=x password=SECRET123 bogus=1",
+		"host=127.0.0.1 port=1 dbname=x password='SECRET123",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cor_err err;
+		char buf[2400];
+		PGconn *c;
+
+		cor_err_clear(&err);
+		c = cor_db_connect(bad[i], &err);
+		assert_null(c);
+		assert_int_equal(err.code, COR_EINVAL);
+		cor_err_format(&err, buf, sizeof(buf));
+		assert_null(strstr(buf, "SECRET123"));
+		assert_non_null(strstr(buf, "invalid connection string"));
+	}
+}
+
 static void test_status_exit(void **state)
 {
 	(void)state;
@@ -170,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_mask_keyvalue),
 		cmocka_unit_test(test_mask_uri),
 		cmocka_unit_test(test_mask_small_buffer),
+		cmocka_unit_test(test_connect_unparsable_no_secret),
 		cmocka_unit_test(test_status_exit),
 		cmocka_unit_test(test_status_str),
 	};
