@@ -4,6 +4,9 @@
 #include "corridor/stats.h"
 
 #include <ctype.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -548,31 +551,19 @@ static int is_sup(const cor_stats_cell *c)
 	return c->status == COR_CELL_SUPPRESSED;
 }
 
-int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err)
+static void withhold(cor_stats_cell *c, int primary)
 {
-	int changed, count = 0;
+	c->status = COR_CELL_SUPPRESSED;
+	c->primary = primary;
+}
 
-	if (k < 2)
-		return cor_err_set(err, COR_EINVAL,
-		                   "disclosure threshold k must be >= 2 (got %d)",
-		                   k);
-	r->k = k;
-	/* 1. primary */
-	for (int ti = 0; ti < r->ntable; ti++) {
-		cor_stats_table *t = &r->tables[ti];
-		for (int i = 0; i < t->nrow; i++) {
-			for (int j = 0; j < t->ncol; j++) {
-				cor_stats_cell *c = &t->rows[i].cells[j];
-				if (t->cols[j].type == COR_COL_COUNT &&
-				    c->status == COR_CELL_OK && c->n >= 1 &&
-				    c->n < k) {
-					c->status = COR_CELL_SUPPRESSED;
-					c->primary = 1;
-				}
-			}
-		}
-	}
-	/* 2. complementary, until stable */
+/* Greedy complementary rule: while a constraint has exactly one
+ * suppressed cell, suppress its smallest published member with n > 0
+ * (else any member, else the total). Returns the cells added. */
+static int greedy_pass(cor_stats_result *r)
+{
+	int changed, added = 0;
+
 	do {
 		changed = 0;
 		for (int ci = 0; ci < r->ncons; ci++) {
@@ -585,7 +576,6 @@ int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err)
 				nsup += is_sup(cell_ref(r, cn->mem[m]));
 			if (nsup != 1)
 				continue;
-			/* smallest published member with n > 0, else any */
 			for (int pass = 0; pass < 2 && best == NULL; pass++) {
 				for (int m = 0; m < cn->nmem; m++) {
 					cor_stats_cell *c = cell_ref(r, cn->mem[m]);
@@ -601,12 +591,505 @@ int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err)
 			    tot->status == COR_CELL_OK)
 				best = tot;
 			if (best != NULL) {
-				best->status = COR_CELL_SUPPRESSED;
-				best->primary = 0;
+				withhold(best, 0);
 				changed = 1;
+				added++;
 			}
 		}
 	} while (changed);
+	return added;
+}
+
+/* Working state of the exact audit. Cells of the result are numbered
+ * off[table] + row * ncol + col. */
+typedef struct audit {
+	int ncell;
+	int *off;          /* ntable */
+	int *uid;          /* ncell: unknown index or -1 */
+	char *margin;      /* ncell: 1 when the cell is some constraint's
+	                    * total */
+	int nu;
+	cor_stats_ref *u;  /* nu unknowns */
+	int *parent;       /* nu: union-find of connected unknowns */
+	int *comp;         /* nu: component root */
+	char *rec;         /* nu: 1 = exactly recoverable */
+	int *cons_comp;    /* ncons: component of the constraint or -1 */
+} audit;
+
+static int cell_no(const audit *a, cor_stats_ref c, const cor_stats_result *r)
+{
+	return a->off[c.table] + c.row * r->tables[c.table].ncol + c.col;
+}
+
+static int uf_find(int *p, int i)
+{
+	while (p[i] != i) {
+		p[i] = p[p[i]];
+		i = p[i];
+	}
+	return i;
+}
+
+static void audit_free(audit *a)
+{
+	free(a->off);
+	free(a->uid);
+	free(a->margin);
+	free(a->u);
+	free(a->parent);
+	free(a->comp);
+	free(a->rec);
+	free(a->cons_comp);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Numbers the cells, marks margins and collects the unknowns: the
+ * suppressed cells that appear in some constraint. */
+static int audit_init(cor_stats_result *r, audit *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->off = calloc((size_t)r->ntable + 1, sizeof(*a->off));
+	if (a->off == NULL)
+		return COR_ENOMEM;
+	for (int ti = 0; ti < r->ntable; ti++) {
+		a->off[ti] = a->ncell;
+		a->ncell += r->tables[ti].nrow * r->tables[ti].ncol;
+	}
+	a->uid = malloc(((size_t)a->ncell + 1) * sizeof(*a->uid));
+	a->margin = calloc((size_t)a->ncell + 1, 1);
+	a->u = malloc(((size_t)a->ncell + 1) * sizeof(*a->u));
+	a->cons_comp = malloc(((size_t)r->ncons + 1) *
+	                      sizeof(*a->cons_comp));
+	if (a->uid == NULL || a->margin == NULL || a->u == NULL ||
+	    a->cons_comp == NULL)
+		return COR_ENOMEM;
+	for (int i = 0; i < a->ncell; i++)
+		a->uid[i] = -1;
+	for (int ci = 0; ci < r->ncons; ci++) {
+		const cor_stats_constraint *cn = &r->cons[ci];
+
+		a->margin[cell_no(a, cn->total, r)] = 1;
+		for (int m = -1; m < cn->nmem; m++) {
+			cor_stats_ref c = m < 0 ? cn->total : cn->mem[m];
+			int no = cell_no(a, c, r);
+
+			if (is_sup(cell_ref(r, c)) && a->uid[no] < 0) {
+				a->uid[no] = a->nu;
+				a->u[a->nu++] = c;
+			}
+		}
+	}
+	a->parent = malloc(((size_t)a->nu + 1) * sizeof(*a->parent));
+	a->comp = malloc(((size_t)a->nu + 1) * sizeof(*a->comp));
+	a->rec = calloc((size_t)a->nu + 1, 1);
+	if (a->parent == NULL || a->comp == NULL || a->rec == NULL)
+		return COR_ENOMEM;
+	for (int i = 0; i < a->nu; i++)
+		a->parent[i] = i;
+	/* unknowns sharing a constraint are in one component */
+	for (int ci = 0; ci < r->ncons; ci++) {
+		const cor_stats_constraint *cn = &r->cons[ci];
+		int first = -1;
+
+		for (int m = -1; m < cn->nmem; m++) {
+			cor_stats_ref c = m < 0 ? cn->total : cn->mem[m];
+			int u = a->uid[cell_no(a, c, r)];
+
+			if (u < 0)
+				continue;
+			if (first < 0)
+				first = u;
+			else
+				a->parent[uf_find(a->parent, u)] =
+					uf_find(a->parent, first);
+		}
+		a->cons_comp[ci] = first < 0 ? -1 : first;
+	}
+	for (int i = 0; i < a->nu; i++)
+		a->comp[i] = uf_find(a->parent, i);
+	for (int ci = 0; ci < r->ncons; ci++)
+		if (a->cons_comp[ci] >= 0)
+			a->cons_comp[ci] = a->comp[a->cons_comp[ci]];
+	return 0;
+}
+
+/* Tolerances of the audit (documented in stats.h and statistics.md): a
+ * singular value s is zero when s <= SV_RTOL * s_max; an unknown is
+ * determined when the squared length of its unit vector's projection on
+ * the null space is below PROJ_TOL. */
+#define SV_RTOL 1e-10
+#define PROJ_TOL 1e-8
+
+/* Audits the component with root `root`: builds its constraint matrix
+ * (one row per constraint involving its unknowns, coefficient +1 for a
+ * member, -1 for the total; published cells belong to the right-hand
+ * side), takes the SVD (gsl_linalg_SV_decomp on the matrix padded with
+ * zero rows to at least as many rows as columns) and marks in a->rec the
+ * unknowns whose unit vector lies in the row space (orthogonal to every
+ * right singular vector of a zero singular value). Returns the number
+ * marked, or a negative status. */
+static int audit_component(cor_stats_result *r, audit *a, int root,
+                           cor_err *err)
+{
+	int nu = 0, nc = 0, *loc = NULL, *glob = NULL, nrec = 0, st;
+	size_t rows, cols;
+	gsl_matrix *A = NULL, *V = NULL;
+	gsl_vector *S = NULL, *work = NULL;
+	double smax;
+
+	loc = malloc(((size_t)a->nu + 1) * sizeof(*loc));
+	glob = malloc(((size_t)a->nu + 1) * sizeof(*glob));
+	if (loc == NULL || glob == NULL) {
+		nrec = cor_err_set(err, COR_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < a->nu; i++) {
+		loc[i] = -1;
+		if (a->comp[i] == root) {
+			loc[i] = nu;
+			glob[nu++] = i;
+		}
+	}
+	for (int ci = 0; ci < r->ncons; ci++)
+		nc += a->cons_comp[ci] == root;
+	cols = (size_t)nu;
+	rows = (size_t)nc > cols ? (size_t)nc : cols;
+	A = gsl_matrix_calloc(rows, cols);
+	V = gsl_matrix_alloc(cols, cols);
+	S = gsl_vector_alloc(cols);
+	work = gsl_vector_alloc(cols);
+	if (A == NULL || V == NULL || S == NULL || work == NULL) {
+		nrec = cor_err_set(err, COR_ENOMEM, "out of memory");
+		goto out;
+	}
+	nc = 0;
+	for (int ci = 0; ci < r->ncons; ci++) {
+		const cor_stats_constraint *cn = &r->cons[ci];
+
+		if (a->cons_comp[ci] != root)
+			continue;
+		for (int m = -1; m < cn->nmem; m++) {
+			cor_stats_ref c = m < 0 ? cn->total : cn->mem[m];
+			int u = a->uid[cell_no(a, c, r)];
+
+			if (u < 0)
+				continue;
+			*gsl_matrix_ptr(A, (size_t)nc, (size_t)loc[u]) +=
+				m < 0 ? -1.0 : 1.0;
+		}
+		nc++;
+	}
+	st = gsl_linalg_SV_decomp(A, V, S, work);
+	if (st != GSL_SUCCESS) {
+		nrec = cor_err_set(err, COR_EGSL, "disclosure audit: "
+		                   "gsl_linalg_SV_decomp: %s",
+		                   gsl_strerror(st));
+		goto out;
+	}
+	smax = gsl_vector_get(S, 0);   /* sorted, largest first */
+	for (size_t j = 0; j < cols; j++) {
+		double proj = 0.0;
+
+		for (size_t q = 0; q < cols; q++) {
+			double s = gsl_vector_get(S, q);
+			double v = gsl_matrix_get(V, j, q);
+
+			if (!isfinite(s) || !isfinite(v)) {
+				nrec = cor_err_set(err, COR_EGSL,
+				                   "disclosure audit: SVD not "
+				                   "finite");
+				goto out;
+			}
+			if (s <= SV_RTOL * smax)
+				proj += v * v;
+		}
+		if (proj < PROJ_TOL) {
+			a->rec[glob[j]] = 1;
+			nrec++;
+		}
+	}
+out:
+	gsl_matrix_free(A);
+	gsl_matrix_free(V);
+	gsl_vector_free(S);
+	gsl_vector_free(work);
+	free(loc);
+	free(glob);
+	return nrec;
+}
+
+/* Candidate cell of constraint cn to suppress next: published, count
+ * positive (pass 0, 1) or zero (pass 2, 3), not a margin (even passes)
+ * or a margin (odd passes); the smallest. */
+static void pick(cor_stats_result *r, const audit *a,
+                 const cor_stats_constraint *cn, int pass,
+                 cor_stats_cell **best)
+{
+	for (int m = -1; m < cn->nmem; m++) {
+		cor_stats_ref c = m < 0 ? cn->total : cn->mem[m];
+		cor_stats_cell *cell = cell_ref(r, c);
+		int mg = a->margin[cell_no(a, c, r)];
+
+		if (cell->status != COR_CELL_OK || mg != (pass & 1) ||
+		    (pass < 2) != (cell->n > 0))
+			continue;
+		if (*best == NULL || cell->n < (*best)->n)
+			*best = cell;
+	}
+}
+
+/* One round of the exact audit: in every component with an exactly
+ * recoverable unknown, suppresses one more published cell of a
+ * constraint involving such an unknown. *added: cells suppressed;
+ * *stuck: recoverable unknowns whose constraints have nothing left to
+ * suppress. */
+static int audit_round(cor_stats_result *r, int *added, int *stuck,
+                       cor_err *err)
+{
+	audit a;
+	int rc;
+
+	*added = *stuck = 0;
+	rc = audit_init(r, &a);
+	if (rc != 0) {
+		audit_free(&a);
+		return cor_err_set(err, COR_ENOMEM, "out of memory");
+	}
+	for (int root = 0; root < a.nu; root++) {
+		cor_stats_cell *best = NULL;
+		int nrec;
+
+		if (a.comp[root] != root)
+			continue;
+		nrec = audit_component(r, &a, root, err);
+		if (nrec < 0) {
+			rc = nrec;
+			goto out;
+		}
+		if (nrec == 0)
+			continue;
+		for (int pass = 0; pass < 4 && best == NULL; pass++) {
+			for (int ci = 0; ci < r->ncons; ci++) {
+				const cor_stats_constraint *cn = &r->cons[ci];
+				int hit = 0;
+
+				if (a.cons_comp[ci] != root)
+					continue;
+				for (int m = -1; m < cn->nmem && !hit; m++) {
+					cor_stats_ref c = m < 0 ? cn->total
+					                        : cn->mem[m];
+					int u = a.uid[cell_no(&a, c, r)];
+					hit = u >= 0 && a.rec[u];
+				}
+				if (hit)
+					pick(r, &a, cn, pass, &best);
+			}
+		}
+		if (best != NULL) {
+			withhold(best, 0);
+			(*added)++;
+		} else {
+			*stuck += nrec;
+		}
+	}
+out:
+	audit_free(&a);
+	return rc;
+}
+
+/* Refits the Poisson trend on the published periods when a period count is
+ * withheld (a GLM with intercept has sum(fitted) = sum(observed), so
+ * fitted values over all periods would give away the withheld total). */
+static int trend_refit(cor_stats_result *r, cor_err *err)
+{
+	cor_stats_table *s = NULL, *mt = NULL;
+	int sn, sf, nhid = 0, rc = 0;
+	size_t np = 0;
+	double *xs = NULL, *ys = NULL, ppy;
+	cor_stats_trend t;
+	cor_err e;
+
+	memset(&t, 0, sizeof(t));
+	for (int ti = 0; ti < r->ntable; ti++) {
+		if (strcmp(r->tables[ti].name, "series") == 0 && s == NULL)
+			s = &r->tables[ti];
+		if (strcmp(r->tables[ti].name, "model") == 0 && mt == NULL)
+			mt = &r->tables[ti];
+	}
+	if (!r->has_trend || !r->trend.estimable || s == NULL)
+		return 0;
+	sn = cor_stats_col_find(s, "n");
+	sf = cor_stats_col_find(s, "fit");
+	if (sn < 0 || s->cols[sn].type != COR_COL_COUNT)
+		return 0;
+	for (int i = 0; i < s->nrow; i++)
+		nhid += !s->rows[i].margin && is_sup(&s->rows[i].cells[sn]);
+	if (nhid == 0)
+		return 0;
+	xs = malloc(((size_t)s->nrow + 1) * sizeof(*xs));
+	ys = malloc(((size_t)s->nrow + 1) * sizeof(*ys));
+	if (xs == NULL || ys == NULL) {
+		rc = cor_err_set(err, COR_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < s->nrow; i++) {
+		const cor_stats_cell *c = &s->rows[i].cells[sn];
+
+		if (s->rows[i].margin || c->status != COR_CELL_OK)
+			continue;
+		xs[np] = (double)i;    /* the period index, gaps kept */
+		ys[np++] = (double)c->n;
+	}
+	ppy = r->req.by == COR_BY_MONTH ? 12.0 :
+	      r->req.by == COR_BY_YEAR ? 1.0 : 4.0;
+	cor_err_clear(&e);
+	rc = cor_stats_poisson_trend(xs, ys, np, ppy, &t, &e);
+	if (rc != 0 && rc != COR_EDEGENERATE) {
+		*err = e;
+		goto out;
+	}
+	cor_stats_trend_free(&r->trend);
+	r->trend = t;        /* owns t's arrays now */
+	r->trend.estimable = rc == 0;
+	if (rc == COR_EDEGENERATE)
+		snprintf(r->trend.reason, sizeof(r->trend.reason),
+		         "%.100s on the published periods (%d withheld)",
+		         t.reason[0] ? t.reason : "not estimable", nhid);
+	rc = cor_stats_warn(r, rc == 0 ? "trend fitted on published periods "
+	                    "only (%d withheld)" : "trend not estimable on "
+	                    "published periods only (%d withheld)", nhid);
+	if (rc != 0) {
+		rc = cor_err_set(err, COR_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* series: fitted values of published periods from the refit; of
+	 * withheld periods, withheld */
+	for (int i = 0, q = 0; sf >= 0 && i < s->nrow; i++) {
+		cor_stats_cell *f = &s->rows[i].cells[sf];
+
+		if (s->rows[i].margin)
+			continue;
+		if (s->rows[i].cells[sn].status != COR_CELL_OK) {
+			withhold(f, 0);
+			continue;
+		}
+		if (r->trend.estimable) {
+			f->status = COR_CELL_OK;
+			f->v = r->trend.fit[q];
+			f->lo = r->trend.fit_lo[q];
+			f->hi = r->trend.fit_hi[q];
+			f->has_ci = 1;
+		} else {
+			f->status = COR_CELL_NA;
+			f->reason = "trend not estimable";
+		}
+		q++;
+	}
+	/* model row */
+	for (int i = 0; mt != NULL && i < mt->nrow; i++) {
+		cor_stats_row *row = &mt->rows[i];
+		int cm = cor_stats_col_find(mt, "model");
+		int cpn = cor_stats_col_find(mt, "periods");
+		int cc = cor_stats_col_find(mt, "change_pct_per_year");
+		int cpv = cor_stats_col_find(mt, "p_value");
+		int cd = cor_stats_col_find(mt, "dispersion");
+		char m[200];
+
+		if (cm >= 0) {
+			char *txt;
+			if (r->trend.estimable)
+				snprintf(m, sizeof(m), "%s", r->trend.quasi ?
+				         "quasi-poisson" : "poisson");
+			else
+				snprintf(m, sizeof(m), "not estimable: %s",
+				         r->trend.reason);
+			txt = strdup(m);
+			if (txt == NULL) {
+				rc = cor_err_set(err, COR_ENOMEM,
+				                 "out of memory");
+				goto out;
+			}
+			free(row->cells[cm].code);
+			row->cells[cm].code = txt;
+		}
+		if (cpn >= 0) {
+			row->cells[cpn].status = COR_CELL_OK;
+			row->cells[cpn].v = (double)np;
+		}
+		for (int j = 0; j < 3; j++) {
+			int col = j == 0 ? cc : j == 1 ? cpv : cd;
+			cor_stats_cell *c;
+
+			if (col < 0)
+				continue;
+			c = &row->cells[col];
+			if (!r->trend.estimable) {
+				c->status = COR_CELL_NA;
+				c->reason = "trend not estimable";
+				continue;
+			}
+			c->status = COR_CELL_OK;
+			if (j == 0) {
+				c->v = r->trend.pct_per_year;
+				c->lo = r->trend.pct_lo;
+				c->hi = r->trend.pct_hi;
+				c->has_ci = 1;
+			} else {
+				c->v = j == 1 ? r->trend.p_value
+				              : r->trend.dispersion;
+			}
+		}
+	}
+	rc = 0;
+out:
+	free(xs);
+	free(ys);
+	return rc;
+}
+
+int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err)
+{
+	int count = 0, added, stuck = 0, rc;
+
+	if (k < 2)
+		return cor_err_set(err, COR_EINVAL,
+		                   "disclosure threshold k must be >= 2 (got %d)",
+		                   k);
+	r->k = k;
+	/* 1. primary */
+	for (int ti = 0; ti < r->ntable; ti++) {
+		cor_stats_table *t = &r->tables[ti];
+		for (int i = 0; i < t->nrow; i++) {
+			for (int j = 0; j < t->ncol; j++) {
+				cor_stats_cell *c = &t->rows[i].cells[j];
+				if (t->cols[j].type == COR_COL_COUNT &&
+				    c->status == COR_CELL_OK && c->n >= 1 &&
+				    c->n < k)
+					withhold(c, 1);
+			}
+		}
+	}
+	/* 2. complementary: the greedy rule first, then the exact linear
+	 * audit, one more cell per component and round, until no withheld
+	 * count is determined by the published cells (terminates: every
+	 * round withholds at least one more cell or stops) */
+	for (;;) {
+		greedy_pass(r);
+		rc = audit_round(r, &added, &stuck, err);
+		if (rc != 0)
+			return rc;
+		if (added == 0)
+			break;
+	}
+	if (stuck > 0 &&
+	    cor_stats_warn(r, "disclosure control: %d withheld cells are "
+	                   "determined by the published totals and nothing "
+	                   "more can be withheld", stuck) != 0)
+		return cor_err_set(err, COR_ENOMEM, "out of memory");
+	/* 2b. the trend series: refit on the published periods */
+	rc = trend_refit(r, err);
+	if (rc != 0)
+		return rc;
 	/* 3. derived cells */
 	for (int ti = 0; ti < r->ntable; ti++) {
 		cor_stats_table *t = &r->tables[ti];
@@ -636,10 +1119,8 @@ int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err)
 				if (ty == COR_COL_DIST &&
 				    c->status == COR_CELL_OK && c->n < k)
 					sup = 1;
-				if (sup && c->status != COR_CELL_SUPPRESSED) {
-					c->status = COR_CELL_SUPPRESSED;
-					c->primary = 0;
-				}
+				if (sup && c->status != COR_CELL_SUPPRESSED)
+					withhold(c, 0);
 			}
 		}
 	}
@@ -701,7 +1182,12 @@ const char *cor_stats_cell_format(const cor_stats_result *r,
 		break;
 	}
 	if (c->status == COR_CELL_SUPPRESSED) {
-		snprintf(buf, n, "<%d", r->k);
+		/* "<k" is true only of a count withheld for being 1..k-1;
+		 * anything withheld to protect another cell is "x" */
+		if (c->primary)
+			snprintf(buf, n, "<%d", r->k);
+		else
+			snprintf(buf, n, "%s", COR_STATS_X);
 		return buf;
 	}
 	if (c->status == COR_CELL_NA) {
@@ -755,7 +1241,11 @@ const char *cor_stats_change_words(const cor_stats_result *r,
 		return buf;
 	}
 	if (rr->status == COR_CELL_SUPPRESSED) {
-		snprintf(buf, n, "suppressed (<%d)", r != NULL ? r->k : 0);
+		if (rr->primary)
+			snprintf(buf, n, "suppressed (<%d)",
+			         r != NULL ? r->k : 0);
+		else
+			snprintf(buf, n, "suppressed (%s)", COR_STATS_X);
 		return buf;
 	}
 	pct = 100.0 * (rr->v - 1.0);
@@ -779,6 +1269,8 @@ static int io_fail(cor_err *err)
 {
 	return cor_err_set(err, COR_EIO, "write failed");
 }
+
+static int has_reason(const cor_stats_col *c);
 
 /* Display width of a UTF-8 string (code points). */
 static int width(const char *s)
@@ -823,6 +1315,26 @@ static void params_line(const cor_stats_result *r, char *buf, size_t n)
 	ADDF("county", q->county);
 	ADDF("source", q->source);
 #undef ADDF
+}
+
+/* 1 when some cell of r is withheld as primary (want = 1) or to protect
+ * another cell (want = 0), in a numeric column (printed "<k" / "x"). */
+static int has_kind(const cor_stats_result *r, int want)
+{
+	for (int ti = 0; ti < r->ntable; ti++) {
+		const cor_stats_table *t = &r->tables[ti];
+		for (int j = 0; j < t->ncol; j++) {
+			if (!has_reason(&t->cols[j]))
+				continue;
+			for (int i = 0; i < t->nrow; i++) {
+				const cor_stats_cell *c = &t->rows[i].cells[j];
+				if (c->status == COR_CELL_SUPPRESSED &&
+				    !c->primary == !want)
+					return 1;
+			}
+		}
+	}
+	return 0;
 }
 
 int cor_stats_write_text(FILE *fp, const cor_stats_result *r, cor_err *err)
@@ -885,6 +1397,8 @@ int cor_stats_write_text(FILE *fp, const cor_stats_result *r, cor_err *err)
 	}
 	for (int i = 0; i < r->nwarn; i++)
 		fprintf(fp, "%swarning: %s\n", pre, r->warnings[i]);
+	if (has_kind(r, 0))
+		fprintf(fp, "%s%s\n", pre, COR_STATS_X_NOTE);
 	fprintf(fp, "%sk = %d; cells suppressed: %d\n", pre, r->k,
 	        r->suppressed);
 	if (fflush(fp) != 0 || ferror(fp))
@@ -922,10 +1436,13 @@ static int expand(const cor_stats_col *c, field *f)
 		break;
 	case COR_COL_COUNT:
 		F("%s", k, "%s", h);
-		if (strcmp(k, "n") == 0)
+		if (strcmp(k, "n") == 0) {
 			F("%s", "suppressed", "%s", "#meta+suppressed");
-		else
+			F("%s", "suppression", "%s", "#meta+suppression");
+		} else {
 			F("%s_suppressed", k, "#meta+suppressed+%s", k);
+			F("%s_suppression", k, "#meta+suppression+%s", k);
+		}
 		break;
 	case COR_COL_SHARE:
 		F("%s", k, "%s", h);
@@ -985,6 +1502,10 @@ static json_t *field_json(const cor_stats_col *col, const cor_stats_cell *c,
 	case COR_COL_COUNT:
 		if (fi == 1)
 			return json_boolean(c->status == COR_CELL_SUPPRESSED);
+		if (fi == 2)
+			return c->status != COR_CELL_SUPPRESSED ? json_null() :
+			       json_string(c->primary ? "primary"
+			                              : "complementary");
 		return ok ? json_integer(c->n) : json_null();
 	case COR_COL_SHARE:
 		if (!ok)

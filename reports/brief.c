@@ -303,10 +303,63 @@ static const cor_stats_table *tab(const brief *b, int slot,
 	return b->r[slot] ? cor_stats_table_find(b->r[slot], name) : NULL;
 }
 
+/* Thousands separators, in place (s has room for n bytes): every run of
+ * 4 or more digits that is an integer part ("1882" -> "1,882", "2670
+ * (IQR 1818-3738)" -> "2,670 (IQR 1,818-3,738)"); digits after a '.' or
+ * inside a word ("KE011", "2019Q4") are left alone. Only for strings
+ * that are numbers: never for periods, dates or codes. Returns s. */
+static char *group_digits(char *s, size_t n)
+{
+	char out[512];
+	size_t o = 0, i = 0, len = strlen(s);
+
+	while (i < len && o + 1 < sizeof(out)) {
+		size_t j = i;
+		int word = i > 0 && (s[i - 1] == '.' || s[i - 1] == '_' ||
+		           (s[i - 1] >= 'A' && s[i - 1] <= 'Z') ||
+		           (s[i - 1] >= 'a' && s[i - 1] <= 'z'));
+
+		while (j < len && s[j] >= '0' && s[j] <= '9')
+			j++;
+		if (j == i) {
+			out[o++] = s[i++];
+			continue;
+		}
+		if (j < len && ((s[j] >= 'A' && s[j] <= 'Z') ||
+		                (s[j] >= 'a' && s[j] <= 'z')))
+			word = 1;     /* "2019Q4", "1e5" */
+		for (size_t k = i; k < j && o + 2 < sizeof(out); k++) {
+			if (!word && k > i && (j - k) % 3 == 0)
+				out[o++] = ',';
+			out[o++] = s[k];
+		}
+		i = j;
+	}
+	out[o] = '\0';
+	if (o + 1 <= n)
+		memcpy(s, out, o + 1);
+	return s;
+}
+
+/* A cell as cor_stats_cell_format prints it, numbers with thousands
+ * separators (codes, periods and text unchanged). */
 static const char *fmt(const brief *b, int slot, const cor_stats_table *t,
                        int row, int col, char *buf, size_t n)
 {
-	return cor_stats_cell_format(b->r[slot], t, row, col, buf, n);
+	cor_stats_cell_format(b->r[slot], t, row, col, buf, n);
+	if (t != NULL && col >= 0 && col < t->ncol &&
+	    t->cols[col].type != COR_COL_CODE &&
+	    t->cols[col].type != COR_COL_TEXT &&
+	    t->cols[col].type != COR_COL_PERIOD)
+		group_digits(buf, n);
+	return buf;
+}
+
+/* A count with thousands separators: "20,000". */
+static const char *grp(long long v, char *buf, size_t n)
+{
+	snprintf(buf, n, "%lld", v);
+	return group_digits(buf, n);
 }
 
 static const char *code_name(const cor_stats_cell *c)
@@ -715,6 +768,33 @@ static const char *area(const brief *b)
 	return b->req->county ? b->county_name : "the Southern Route";
 }
 
+/* What the counts of the request count: "cases", or in a county brief
+ * "linked cases" (see county_identified). */
+static const char *cases_w(const brief *b)
+{
+	return b->req->county ? "linked cases" : "cases";
+}
+
+/* County brief: the cases of the request are those LINKED to the county
+ * (identified in, coming from or routed through it; see cor_stats_req).
+ * The count identified IN the county is column "n" of its row of table
+ * "counties" of the same result (disclosure-controlled with it), as
+ * `corridor stats brief --county C` prints it. Formatted into buf ("110",
+ * "<5", "x"); NULL for the corridor brief or when the row is absent. */
+static const char *county_identified(const brief *b, char *buf, size_t n)
+{
+	const cor_stats_table *ct = tab(b, R_BR, "counties");
+	int cc = col_of(ct, COR_COL_CODE, 0), cn = cor_stats_col_find(ct, "n");
+
+	if (b->req->county == NULL || cc < 0 || cn < 0)
+		return NULL;
+	for (int r = 0; r < ct->nrow; r++)
+		if (!ct->rows[r].margin && ct->rows[r].cells[cc].code != NULL &&
+		    strcmp(ct->rows[r].cells[cc].code, b->req->county) == 0)
+			return fmt(b, R_BR, ct, r, cn, buf, n);
+	return NULL;
+}
+
 static int page_headline(brief *b)
 {
 	const cor_stats_table *sum = tab(b, R_BR, "summary");
@@ -759,6 +839,9 @@ static int page_headline(brief *b)
 		cor_pdf_figure *f = &fig[nfig++];
 
 		f->label = humanise(b, code_name(&sum->rows[r].cells[0]));
+		if (b->req->county != NULL && r == row_of(sum, "cases"))
+			f->label = bprintf(b, "Cases linked to %s",
+			                   b->county_name);
 		if (sc != NULL && sc->status != COR_CELL_NA) {
 			/* "15.4% (13.8-17.2)": the value, then its interval
 			 * with the count, digits as cor_stats_cell_format */
@@ -772,11 +855,12 @@ static int page_headline(brief *b)
 				*par = '\0';
 				par[strlen(par + 2) + 1] = '\0';   /* ")" */
 				f->detail[0] = bprintf(b, "95%% CI %s%%; %s "
-				        "cases", par + 2, fmt(b, R_BR, sum, r,
-				        cn, b2, sizeof(b2)));
+				        "%s", par + 2, fmt(b, R_BR, sum, r,
+				        cn, b2, sizeof(b2)), cases_w(b));
 			} else {
-				f->detail[0] = bprintf(b, "%s cases", fmt(b,
-				        R_BR, sum, r, cn, b2, sizeof(b2)));
+				f->detail[0] = bprintf(b, "%s %s", fmt(b,
+				        R_BR, sum, r, cn, b2, sizeof(b2)),
+				        cases_w(b));
 			}
 			f->value = v;
 		} else if (sc != NULL && sc->reason != NULL &&
@@ -790,6 +874,17 @@ static int page_headline(brief *b)
 		} else {
 			f->value = bprintf(b, "%s", fmt(b, R_BR, sum, r, cn,
 			                   buf, sizeof(buf)));
+			if (b->req->county != NULL &&
+			    r == row_of(sum, "cases")) {
+				const char *ci = county_identified(b, b2,
+				                                   sizeof(b2));
+
+				f->detail[0] = ci ? bprintf(b, "Identified in, "
+				        "coming from or passing through the "
+				        "county; %s identified in %s itself", ci,
+				        b->county_name) : "Identified in, coming "
+				        "from or passing through the county";
+			}
 		}
 		if (c1 >= 0)
 			f->detail[f->detail[0] ? 1 : 0] = bprintf(b,
@@ -808,9 +903,10 @@ static int page_headline(brief *b)
 
 		f->label = "Leading form of exploitation";
 		f->value = humanise(b, code_name(&ex->rows[0].cells[0]));
-		f->detail[0] = bprintf(b, "%s cases, %s of cases with a "
+		f->detail[0] = bprintf(b, "%s %s, %s of those with a "
 		                       "recorded form",
 		                       fmt(b, R_BR, ex, 0, 1, buf, sizeof(buf)),
+		                       cases_w(b),
 		                       fmt(b, R_BR, ex, 0, 2, b2, sizeof(b2)));
 	}
 	if (cz != NULL && cz->nrow > 0) {
@@ -818,8 +914,9 @@ static int page_headline(brief *b)
 
 		f->label = "Leading citizenship";
 		f->value = bprintf(b, "%s", code_name(&cz->rows[0].cells[0]));
-		f->detail[0] = bprintf(b, "%s cases, %s of all",
+		f->detail[0] = bprintf(b, "%s %s, %s of all",
 		                       fmt(b, R_BR, cz, 0, 1, buf, sizeof(buf)),
+		                       cases_w(b),
 		                       fmt(b, R_BR, cz, 0, 2, b2, sizeof(b2)));
 	}
 	{
@@ -864,7 +961,7 @@ static int page_headline(brief *b)
 		}
 	}
 	for (int i = 0; i < nfig; i++) {
-		double fw = (CW - 10) / 2.0, fh = 82;
+		double fw = (CW - 10) / 2.0, fh = b->req->county ? 92 : 82;
 		cor_pdf_box bx = { M + (i % 2) * (fw + 10), y + (i / 2) *
 		                   (fh + 8), fw, fh };
 
@@ -875,7 +972,7 @@ static int page_headline(brief *b)
 		if (rc != 0)
 			return rc;
 	}
-	y += ((nfig + 1) / 2) * 90 + 6;
+	y += ((nfig + 1) / 2) * (b->req->county ? 100 : 90) + 6;
 	/* trend chart */
 	{
 		const cor_stats_table *s = tab(b, R_BR, "series");
@@ -912,7 +1009,12 @@ static int page_headline(brief *b)
 			m++;
 		}
 		memset(&t, 0, sizeof(t));
-		t.title = bprintf(b, "Cases identified per quarter, %s to %s",
+		t.title = b->req->county ?
+		          bprintf(b, "Cases linked to %s (identified in, "
+		                  "coming from or passing through the county) "
+		                  "per quarter, %s to %s", b->county_name,
+		                  b->qfirst, b->ql) :
+		          bprintf(b, "Cases identified per quarter, %s to %s",
 		                  b->qfirst, b->ql);
 		t.value_label = "cases";
 		t.period_label = "Quarter of registration";
@@ -922,7 +1024,8 @@ static int page_headline(brief *b)
 		t.fit = cf >= 0 ? fit : NULL;
 		t.lo = cf >= 0 ? lo : NULL;
 		t.hi = cf >= 0 ? hi : NULL;
-		t.count_name = "Cases identified";
+		t.count_name = b->req->county ? "Cases linked to the county" :
+		               "Cases identified";
 		t.fit_name = "Poisson trend with 95% CI";
 		t.empty_note = b->failed[R_BR] ? b->why[R_BR] :
 		               bprintf(b, "No cases recorded from %s to %s",
@@ -952,13 +1055,42 @@ static int page_headline(brief *b)
 		if (sum != NULL && cn >= 0 && sum->nrow > 0 &&
 		    sum->rows[0].cells[cn].status == COR_CELL_OK &&
 		    sum->rows[0].cells[cn].n == 0) {
-			snprintf(s1, sizeof(s1), "No cases were recorded in %s "
-			         "for %s.", area(b), b->ql);
+			if (b->req->county != NULL)
+				snprintf(s1, sizeof(s1), "No cases identified "
+				         "in, coming from or passing through %s "
+				         "were recorded for %s.", area(b),
+				         b->ql);
+			else
+				snprintf(s1, sizeof(s1), "No cases were "
+				         "recorded in %s for %s.", area(b),
+				         b->ql);
+		} else if (sum != NULL && cn >= 0 && c1 >= 0 && c2 >= 0 &&
+		           b->req->county != NULL) {
+			/* the request counts cases LINKED to the county: say
+			 * so, and give the count identified in it */
+			char w1[160], w2[160], ci[64];
+			const char *idn = county_identified(b, ci, sizeof(ci));
+
+			snprintf(s1, sizeof(s1), "In %s, %s cases were linked "
+			         "to %s (identified in, coming from or passing "
+			         "through the county): %s on %s and %s on %s.%s"
+			         "%s%s%s", b->ql, fmt(b, R_BR, sum, 0, cn, buf,
+			         sizeof(buf)), area(b),
+			         change_words(b,
+			         &sum->rows[0].cells[c1], w1, sizeof(w1)),
+			         b->qprev, change_words(b,
+			         &sum->rows[0].cells[c2], w2, sizeof(w2)),
+			         b->qyear, idn ? " Of these, " : "",
+			         idn ? idn : "", idn ? " were identified in " :
+			         "", idn ? area(b) : "");
+			if (idn != NULL)
+				snprintf(s1 + strlen(s1), sizeof(s1) -
+				         strlen(s1), " itself.");
 		} else if (sum != NULL && cn >= 0 && c1 >= 0 && c2 >= 0) {
 			char w1[160], w2[160];
 
 			snprintf(s1, sizeof(s1), "In %s, %s cases were "
-			         "identified in %s: %s on %s and %s on %s.",
+			         "identified on %s: %s on %s and %s on %s.",
 			         b->ql, fmt(b, R_BR, sum, 0, cn, buf,
 			         sizeof(buf)), area(b),
 			         change_words(b,
@@ -984,11 +1116,13 @@ static int page_headline(brief *b)
 		} else if (rm >= 0 && rw >= 0 && cs >= 0) {
 			char m1[160], m2[160];
 
-			snprintf(s2, sizeof(s2), "Minors were %s of cases with a "
-			         "recorded age and women and girls %s of cases "
+			snprintf(s2, sizeof(s2), "Minors were %s of %s with a "
+			         "recorded age and women and girls %s of %s "
 			         "with a recorded sex%s%s%s.",
 			         fmt(b, R_BR, sum, rm, cs, m1, sizeof(m1)),
+			         cases_w(b),
 			         fmt(b, R_BR, sum, rw, cs, m2, sizeof(m2)),
+			         cases_w(b),
 			         ex && ex->nrow ? "; the leading form of "
 			         "exploitation was " : "",
 			         ex && ex->nrow ? lower(humanise(b, code_name(
@@ -1007,8 +1141,8 @@ static int page_headline(brief *b)
 			char p1[32], p2[32], p3[32];
 
 			snprintf(s3, sizeof(s3), "From %s to %s the number of "
-			         "cases changed by %s a year (95%% CI %s to "
-			         "%s, %s model).", b->qfirst, b->ql,
+			         "%s changed by %s a year (95%% CI %s to "
+			         "%s, %s model).", b->qfirst, b->ql, cases_w(b),
 			         spct(tr->pct_per_year, p1, sizeof(p1)),
 			         spct(tr->pct_lo, p2, sizeof(p2)),
 			         spct(tr->pct_hi, p3, sizeof(p3)),
@@ -1391,9 +1525,34 @@ static int page_who(brief *b)
 	return rc;
 }
 
+/* The year-on-year change of a stocks row as a whole percentage with its
+ * sign ("+1%", "+400%", "-3%", "0%"), from the stats cell change_pct
+ * (row r, column cc). "n/a" when the year has no row, the previous
+ * year's stock (row rprev, column cn) is missing or 0, or the cell is not
+ * a finite published number; a withheld cell prints as the stats API
+ * prints it. */
+static const char *stock_change(brief *b, const cor_stats_table *t, int r,
+                                int rprev, int cn, int cc)
+{
+	const cor_stats_cell *c, *base;
+	char buf[64];
+
+	if (r < 0 || cc < 0 || rprev < 0 || cn < 0)
+		return "n/a";
+	c = &t->rows[r].cells[cc];
+	base = &t->rows[rprev].cells[cn];
+	if (c->status == COR_CELL_SUPPRESSED)
+		return bprintf(b, "%s", fmt(b, R_STK, t, r, cc, buf,
+		               sizeof(buf)));
+	if (c->status != COR_CELL_OK || !isfinite(c->v) ||
+	    base->status != COR_CELL_OK || base->n <= 0)
+		return "n/a";
+	return bprintf(b, "%s", spct(c->v, buf, sizeof(buf)));
+}
+
 /* UNHCR stocks as pairs x years: n (refugees + asylum-seekers) per
  * year, then the latest year-on-year change; cells as formatted by
- * cor_stats_cell_format. */
+ * cor_stats_cell_format (counts with thousands separators). */
 static int stocks_table(brief *b, double *y)
 {
 	const cor_stats_table *t = tab(b, R_STK, "stocks");
@@ -1452,21 +1611,22 @@ static int stocks_table(brief *b, double *y)
 	hd[1] = "Asylum";
 	for (int j = 0; j < NY; j++)
 		hd[2 + j] = bprintf(b, "%d", b->y - NY + 1 + j);
-	hd[NY + 2] = bprintf(b, "Change %d (%%)", b->y);
+	hd[NY + 2] = bprintf(b, "Change %d on %d", b->y, b->y - 1);
 	for (int p = 0; p < npair; p++) {
 		const cor_stats_cell *f = t->rows[first[p]].cells;
 
 		cells[p * (NY + 3)] = code_name(&f[co]);
 		cells[p * (NY + 3) + 1] = code_name(&f[ca]);
-		for (int j = 0; j <= NY; j++) {
+		for (int j = 0; j < NY; j++) {
 			int r = cell[p][j];
 
 			cells[p * (NY + 3) + 2 + j] = r < 0 ? "n/a" :
-			        bprintf(b, "%s", fmt(b, R_STK, t, r, j < NY ? cn
-			                : cc, buf, sizeof(buf)));
-			if (j == NY && cc < 0)
-				cells[p * (NY + 3) + 2 + j] = "n/a";
+			        bprintf(b, "%s", fmt(b, R_STK, t, r, cn, buf,
+			                sizeof(buf)));
 		}
+		cells[p * (NY + 3) + 2 + NY] = stock_change(b, t, cell[p][NY],
+		                                            cell[p][NY - 2],
+		                                            cn, cc);
 	}
 	memset(&pt, 0, sizeof(pt));
 	pt.title = bprintf(b, "UNHCR stocks for corridor origin–destination "
@@ -1564,6 +1724,13 @@ static int page_deaths(brief *b)
 	rc = cor_pdf_page_add(b->pdf, &y, b->err);
 	if (rc == 0)
 		rc = heading(b, "Deaths and missing; displacement", &y);
+	if (rc == 0 && b->req->county != NULL)
+		/* the public sources carry no county: say so plainly */
+		rc = para(b, COR_PDF_BOLD, bprintf(b, "Not filtered by county: "
+		          "the Missing Migrants and UNHCR figures on this page "
+		          "are route-wide (national and cross-border) and are "
+		          "the same in every county brief; they do not "
+		          "describe %s County.", b->county_name), &y);
 	if (rc != 0)
 		return rc;
 	if (!b->has_fmt[2])

@@ -64,6 +64,11 @@
 #define COR_STATS_BUFFER_KM 50.0
 /* Default number of rows of the `routes` kind. */
 #define COR_STATS_TOP_DEFAULT 10
+/* Printed for a cell withheld to protect another cell (complementary or
+ * derived suppression; a primary count prints "<k"), with the footnote
+ * COR_STATS_X_NOTE under any output that shows it. */
+#define COR_STATS_X "x"
+#define COR_STATS_X_NOTE "x = withheld to protect another cell"
 
 /* ------------------------------------------------------------------ */
 /* Requests                                                             */
@@ -186,9 +191,10 @@ typedef struct cor_stats_ref {
  *  DIST:   n (observations), v (median), q1, q3, lo, hi (median CI).
  *  NUM:    v, and lo, hi when has_ci; p when has_p.
  * status COR_CELL_SUPPRESSED: the numeric fields must not be published
- * (writers print "<k" in text, null in CSV/JSON); primary = 1 when the
- * cell's own count was 1..k-1, 0 for complementary or derived
- * suppression. status COR_CELL_NA: reason is a static English phrase
+ * (writers print "<k" in text when primary, COR_STATS_X otherwise; null
+ * in CSV/JSON with x_suppression "primary" | "complementary" on COUNT
+ * columns); primary = 1 when the cell's own count was 1..k-1, 0 for
+ * complementary or derived suppression. status COR_CELL_NA: reason is a static English phrase
  * ("zero denominator", "reference count is zero", ...). All doubles of an
  * OK cell are finite. */
 typedef struct cor_stats_cell {
@@ -411,15 +417,39 @@ int cor_stats_warn(cor_stats_result *r, const char *fmt, ...)
 
 /* Disclosure control over the whole result (all tables), threshold k:
  * 1. primary: every COUNT cell with 1 <= n <= k-1 is suppressed;
- * 2. complementary: for every constraint (total and members), if exactly
- *    one of its cells is suppressed, suppress the smallest published
- *    member with n > 0 (else the smallest member, else the total);
- *    repeat until no constraint changes (terminates: cells only ever
- *    become suppressed);
+ * 2. complementary: (a) greedy: for every constraint (total and
+ *    members), if exactly one of its cells is suppressed, suppress the
+ *    smallest published member with n > 0 (else the smallest member,
+ *    else the total), until no constraint changes; (b) exact linear
+ *    audit: the suppressed cells in constraints are unknowns, each
+ *    constraint one equation (published cells on the right-hand side);
+ *    an unknown is determined iff its unit vector lies in the row space
+ *    of the constraint matrix A. Per connected component of unknowns,
+ *    the null space comes from gsl_linalg_SV_decomp of A padded with
+ *    zero rows to at least as many rows as columns: singular values
+ *    <= 1e-10 x the largest count as zero; an unknown whose squared
+ *    projection on the null space is < 1e-8 is determined. In each
+ *    component with a determined unknown one more cell is suppressed:
+ *    the smallest published n > 0 of a constraint involving it,
+ *    preferring cells that are no constraint's total (then zeros);
+ *    then (a) and (b) again, until nothing is determined (terminates:
+ *    every round suppresses a cell or stops; if nothing is left to
+ *    suppress a warning says so). Bounds (n >= 0) are not audited;
+ * 2b. trend: when r->has_trend, a count of table "series" (column "n")
+ *    is suppressed and the trend was estimable, the Poisson trend is
+ *    refitted on the published periods only (x = period index, gaps
+ *    kept; cor_stats_poisson_trend) and r->trend, the series "fit"
+ *    cells and the "model" row come from the refit; fitted values of
+ *    withheld periods are suppressed; warning "trend fitted on published
+ *    periods only (N withheld)". (A Poisson GLM with intercept has
+ *    sum(fitted) = sum(observed): the full fit gives away the hidden
+ *    total.)
  * 3. derived: SHARE/RR/DIST/NUM cells depending on a suppressed count,
  *    shares with denominator < k, and DIST cells with fewer than k
  *    observations are suppressed.
- * Sets r->suppressed (cells withheld) and r->k. Returns 0 or COR_EINVAL. */
+ * Sets r->suppressed (cells withheld) and r->k. Returns 0, COR_EINVAL,
+ * COR_ENOMEM or COR_EGSL (SVD failed; cells may be partly suppressed:
+ * do not publish r). */
 int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err);
 
 /* ------------------------------------------------------------------ */

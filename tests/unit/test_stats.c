@@ -8,6 +8,7 @@
  * ../shared/cases/README.md are asserted here. */
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -667,6 +668,459 @@ static void test_suppression_audit_detects(void **state)
 	cor_stats_result_free(r);
 }
 
+/* ---- exact audit: chains of constraints (audit finding A) ---- */
+
+/* An independent checker working on the printed output only: parses the
+ * JSON of an OD-style table (origin, destination, n, margin rows: row
+ * margins have destination null, column margins origin null, the grand
+ * total both), rebuilds every row, column and grand-total equation with
+ * the published values on the right-hand side, and for every withheld
+ * cell compares rank(A) with rank([A; e_j]) by GSL's QR decomposition
+ * with column pivoting (gsl_linalg_QRPT_decomp; |R_ii| > 1e-9 |R_00|
+ * counts). Equal ranks: the cell follows from the printed numbers.
+ * Returns the number of determined withheld cells; *nhidden gets the
+ * number of withheld cells. */
+typedef struct pcell {
+	char o[16], d[16];      /* "" = margin */
+	int hidden;
+	long long n;
+} pcell;
+
+static size_t qr_rank(const double *a, size_t rows, size_t cols)
+{
+	size_t m = rows > cols ? rows : cols, rank = 0;
+	gsl_matrix *A = gsl_matrix_calloc(m, cols);
+	gsl_vector *tau = gsl_vector_alloc(cols < m ? cols : m);
+	gsl_vector *norm = gsl_vector_alloc(cols);
+	gsl_permutation *perm = gsl_permutation_alloc(cols);
+	int signum;
+	double r0;
+
+	assert_non_null(A);
+	assert_non_null(tau);
+	assert_non_null(norm);
+	assert_non_null(perm);
+	for (size_t i = 0; i < rows; i++)
+		for (size_t j = 0; j < cols; j++)
+			gsl_matrix_set(A, i, j, a[i * cols + j]);
+	assert_int_equal(gsl_linalg_QRPT_decomp(A, tau, perm, &signum, norm),
+	                 GSL_SUCCESS);
+	r0 = fabs(gsl_matrix_get(A, 0, 0));
+	for (size_t i = 0; i < cols && i < m; i++)
+		if (r0 > 0 && fabs(gsl_matrix_get(A, i, i)) > 1e-9 * r0)
+			rank++;
+	gsl_matrix_free(A);
+	gsl_vector_free(tau);
+	gsl_vector_free(norm);
+	gsl_permutation_free(perm);
+	return rank;
+}
+
+static int printed_determined(const cor_stats_result *r, int *nhidden)
+{
+	char *buf = NULL;
+	size_t len = 0, nrow, nh = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	json_t *o, *rows;
+	json_error_t je;
+	pcell c[64];
+	int hid[64], bad = 0;
+	double *A, *B;
+	size_t neq = 0, r1;
+	cor_err e;
+
+	assert_non_null(fp);
+	assert_int_equal(cor_stats_write_json(fp, r, &e), 0);
+	fclose(fp);
+	o = json_loads(buf, 0, &je);
+	free(buf);
+	assert_non_null(o);
+	rows = json_object_get(o, "rows");
+	nrow = json_array_size(rows);
+	assert_true(nrow > 0 && nrow <= 64);
+	for (size_t i = 0; i < nrow; i++) {
+		json_t *ro = json_array_get(rows, i);
+		json_t *jo = json_object_get(ro, "origin");
+		json_t *jd = json_object_get(ro, "destination");
+		json_t *jn = json_object_get(ro, "n");
+
+		snprintf(c[i].o, sizeof(c[i].o), "%s", json_is_string(jo) ?
+		         json_string_value(jo) : "");
+		snprintf(c[i].d, sizeof(c[i].d), "%s", json_is_string(jd) ?
+		         json_string_value(jd) : "");
+		c[i].hidden = json_is_null(jn);
+		assert_true(c[i].hidden == json_is_true(json_object_get(ro,
+		            "suppressed")));
+		c[i].n = c[i].hidden ? 0 : json_integer_value(jn);
+		if (c[i].hidden)
+			hid[nh++] = (int)i;
+	}
+	json_decref(o);
+	*nhidden = (int)nh;
+	if (nh == 0)
+		return 0;
+	/* equations: margin row i = sum of the cells it totals */
+	A = calloc((nrow + 1) * nh, sizeof(double));
+	B = calloc((nrow + 1) * nh, sizeof(double));
+	assert_non_null(A);
+	assert_non_null(B);
+	for (size_t i = 0; i < nrow; i++) {
+		int grand = !c[i].o[0] && !c[i].d[0];
+		for (int pass = 0; pass < (grand ? 2 : 1); pass++) {
+			int any = 0;
+			if (c[i].o[0] && c[i].d[0])
+				break;
+			for (size_t j = 0; j < nrow; j++) {
+				int mem;
+				if (grand)   /* row margins, then columns */
+					mem = pass == 0 ? c[j].o[0] && !c[j].d[0]
+					                : !c[j].o[0] && c[j].d[0];
+				else if (c[i].o[0])
+					mem = c[j].d[0] &&
+					      strcmp(c[j].o, c[i].o) == 0;
+				else
+					mem = c[j].o[0] &&
+					      strcmp(c[j].d, c[i].d) == 0;
+				for (size_t h = 0; mem && h < nh; h++)
+					if (hid[h] == (int)j)
+						A[neq * nh + h] += 1.0;
+				any |= mem;
+			}
+			for (size_t h = 0; any && h < nh; h++)
+				if (hid[h] == (int)i)
+					A[neq * nh + h] -= 1.0;
+			neq += any;
+		}
+	}
+	r1 = qr_rank(A, neq, nh);
+	for (size_t h = 0; h < nh; h++) {
+		memcpy(B, A, neq * nh * sizeof(double));
+		memset(B + neq * nh, 0, nh * sizeof(double));
+		B[neq * nh + h] = 1.0;
+		if (qr_rank(B, neq + 1, nh) == r1)
+			bad++;
+	}
+	free(A);
+	free(B);
+	return bad;
+}
+
+/* The OD matrix of a query has only its non-zero cells: row A has the
+ * single cell A->X = 2, column Z the single cell B->Z = 1; margins and
+ * the grand total are printed. The former greedy rule ("no line with
+ * exactly one suppressed cell") withheld A->X, B->X, B->Y, B->Z, row
+ * margins A and B and column margins X, Y, Z, yet B->Z = 1 followed from
+ * the printed totals (found by tests/sdc-style simulation and asserted
+ * below with the checker). */
+static cor_stats_result *od_chain(cor_stats_ref *bz, cor_stats_ref *any_x)
+{
+	static const char *const co[6] = { "A", "B", "B", "B", "C", "C" };
+	static const char *const cd[6] = { "X", "X", "Y", "Z", "X", "Y" };
+	static const long long cn[6] = { 2, 40, 30, 1, 50, 60 };
+	static const char *const O[3] = { "A", "B", "C" };
+	static const char *const D[3] = { "X", "Y", "Z" };
+	static const cor_stats_col cols[] = {
+		{ "origin", "origin", "#country+origin", COR_COL_CODE, 0 },
+		{ "destination", "destination", "#country+dest", COR_COL_CODE,
+		  0 },
+		{ "n", "n", "#affected+num", COR_COL_COUNT, 0 },
+	};
+	cor_stats_result *r = cor_stats_result_new(COR_STATS_OD, 5);
+	cor_stats_ref mem[6], rm[3], cm[3], g;
+	long long tot = 0;
+	int ri, nm;
+
+	assert_non_null(r);
+	assert_int_equal(cor_stats_table_add(r, "matrix", "m", cols, 3), 0);
+	for (int i = 0; i < 6; i++) {
+		ri = cor_stats_row_add(r, 0, 0);
+		assert_int_equal(cor_stats_set_code(r, 0, ri, 0, co[i], NULL),
+		                 0);
+		assert_int_equal(cor_stats_set_code(r, 0, ri, 1, cd[i], NULL),
+		                 0);
+		assert_int_equal(cor_stats_set_count(r, 0, ri, 2, cn[i]), 0);
+		tot += cn[i];
+	}
+	*bz = (cor_stats_ref){ 0, 3, 2 };
+	*any_x = (cor_stats_ref){ 0, 0, 2 };
+	for (int g2 = 0; g2 < 2; g2++) {
+		for (int a = 0; a < 3; a++) {
+			long long s = 0;
+			nm = 0;
+			for (int i = 0; i < 6; i++)
+				if (strcmp(g2 == 0 ? co[i] : cd[i],
+				           g2 == 0 ? O[a] : D[a]) == 0) {
+					s += cn[i];
+					mem[nm++] = (cor_stats_ref){ 0, i, 2 };
+				}
+			ri = cor_stats_row_add(r, 0, 1);
+			cor_stats_set_code(r, 0, ri, g2 == 0 ? 0 : 1,
+			                   g2 == 0 ? O[a] : D[a], NULL);
+			cor_stats_set_count(r, 0, ri, 2, s);
+			(g2 == 0 ? rm : cm)[a] = (cor_stats_ref){ 0, ri, 2 };
+			assert_int_equal(cor_stats_constrain(r, (g2 == 0 ? rm :
+			                 cm)[a], mem, nm), 0);
+		}
+	}
+	ri = cor_stats_row_add(r, 0, 1);
+	cor_stats_set_count(r, 0, ri, 2, tot);
+	g = (cor_stats_ref){ 0, ri, 2 };
+	assert_int_equal(cor_stats_constrain(r, g, rm, 3), 0);
+	assert_int_equal(cor_stats_constrain(r, g, cm, 3), 0);
+	return r;
+}
+
+static void test_suppression_chain_od(void **state)
+{
+	/* rows 0..5 cells, 6..8 row margins A B C, 9..11 column margins
+	 * X Y Z, 12 grand; the old greedy pattern: */
+	static const int old[] = { 0, 1, 2, 3, 6, 7, 9, 10, 11 };
+	cor_stats_ref bz, ax;
+	cor_stats_result *r = od_chain(&bz, &ax);
+	int nh = 0, primary = 0;
+	cor_err e;
+
+	(void)state;
+	/* the checker finds the leak of the greedy-only pattern */
+	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++)
+		r->tables[0].rows[old[i]].cells[2].status =
+			COR_CELL_SUPPRESSED;
+	assert_true(printed_determined(r, &nh) >= 1);
+	assert_int_equal(nh, 9);
+	cor_stats_result_free(r);
+	/* the exact audit leaves nothing determined */
+	r = od_chain(&bz, &ax);
+	assert_int_equal(cor_stats_suppress(r, 5, &e), 0);
+	assert_int_equal(printed_determined(r, &nh), 0);
+	assert_true(nh >= 2);
+	assert_int_equal(recoverable(r), 0);
+	/* primary: A->X 2, B->Z 1, row margin A 2, column margin Z 1 */
+	for (int i = 0; i < r->tables[0].nrow; i++)
+		primary += r->tables[0].rows[i].cells[2].primary;
+	assert_int_equal(primary, 4);
+	assert_int_equal(r->tables[0].rows[bz.row].cells[2].status,
+	                 COR_CELL_SUPPRESSED);
+	cor_stats_result_free(r);
+}
+
+/* ---- trend refit on published periods (audit finding B) ---- */
+
+static cor_stats_result *trend_result(const double *y, size_t n)
+{
+	static const cor_stats_col scols[] = {
+		{ "period", "period", "#date+period", COR_COL_PERIOD, 0 },
+		{ "n", "cases", "#affected+num", COR_COL_COUNT, 0 },
+		{ "rate_ratio", "rr", "#indicator+ratio", COR_COL_RR, 0 },
+		{ "fit", "trend fit (95% CI)", "#indicator+fitted",
+		  COR_COL_NUM, 1 },
+		{ "flag", "flag", "#meta+flag", COR_COL_TEXT, 0 },
+	};
+	static const cor_stats_col mcols[] = {
+		{ "model", "model", "#meta+model", COR_COL_TEXT, 0 },
+		{ "periods", "periods", "#meta+periods", COR_COL_NUM, 0 },
+		{ "change_pct_per_year", "change per year", "#indicator",
+		  COR_COL_NUM, 1 },
+		{ "p_value", "p-value", "#indicator+pvalue", COR_COL_NUM, 0 },
+		{ "dispersion", "dispersion", "#indicator", COR_COL_NUM, 0 },
+	};
+	cor_stats_result *r = cor_stats_result_new(COR_STATS_TREND, 5);
+	double x[16];
+	cor_err e;
+	char lab[16];
+	cor_stats_cell *c;
+
+	assert_non_null(r);
+	assert_true(n <= 16);
+	for (size_t i = 0; i < n; i++)
+		x[i] = (double)i;
+	assert_int_equal(cor_stats_poisson_trend(x, y, n, 4.0, &r->trend,
+	                                         &e), 0);
+	r->has_trend = 1;
+	assert_int_equal(cor_stats_table_add(r, "series", "s", scols, 5), 0);
+	for (size_t i = 0; i < n; i++) {
+		int ri = cor_stats_row_add(r, 0, 0);
+		snprintf(lab, sizeof(lab), "2019Q%zu", i + 1);
+		cor_stats_set_text(r, 0, ri, 0, lab);
+		cor_stats_set_count(r, 0, ri, 1, (long long)y[i]);
+		if (i == 0)
+			cor_stats_set_na(r, 0, ri, 2, "no previous period");
+		else
+			cor_stats_set_rr(r, 0, ri, 2, (long long)y[i],
+			                 (long long)y[i - 1],
+			                 (cor_stats_ref){ 0, ri, 1 },
+			                 (cor_stats_ref){ 0, ri - 1, 1 });
+		c = cor_stats_cell_at(r, 0, ri, 3);
+		c->v = r->trend.fit[i];
+		c->lo = r->trend.fit_lo[i];
+		c->hi = r->trend.fit_hi[i];
+		c->has_ci = 1;
+	}
+	assert_int_equal(cor_stats_table_add(r, "model", "m", mcols, 5), 1);
+	assert_int_equal(cor_stats_row_add(r, 1, 0), 0);
+	cor_stats_set_text(r, 1, 0, 0, "poisson");
+	cor_stats_cell_at(r, 1, 0, 1)->v = (double)n;
+	c = cor_stats_cell_at(r, 1, 0, 2);
+	c->v = r->trend.pct_per_year;
+	c->lo = r->trend.pct_lo;
+	c->hi = r->trend.pct_hi;
+	c->has_ci = 1;
+	cor_stats_cell_at(r, 1, 0, 3)->v = r->trend.p_value;
+	cor_stats_cell_at(r, 1, 0, 4)->v = r->trend.dispersion;
+	return r;
+}
+
+static void test_trend_refit_published(void **state)
+{
+	/* period 3 (2019Q4) has 3 cases: withheld */
+	static const double y[8] = { 20, 25, 22, 3, 35, 33, 41, 45 };
+	/* glm(y ~ x, family = poisson, control = glm.control(epsilon =
+	 * 1e-14, maxit = 100)) with x = c(0,1,2,4,5,6,7), y = c(20,25,22,
+	 * 35,33,41,45) (R 4.2): slope 0.114010349314708, se
+	 * 0.0286536596628263, p 6.9231774154306e-05, Pearson chi^2/5 =
+	 * 0.24650706898291 (< 1: Poisson); 100 (exp(4 (b + c(0,-1,1)
+	 * qnorm(.975) se)) - 1) = 57.7815660657815 (26.0364334335905,
+	 * 97.5224299193451); fitted: */
+	static const double rfit[7] = {
+		20.2265805470336, 22.6692177368829, 25.4068368900632,
+		31.9138155486664, 35.7678467601158, 40.0873051329204,
+		44.9283973843177 };
+	cor_stats_result *r = trend_result(y, 8);
+	const cor_stats_table *s, *m;
+	double full = 0.0, pub_fit = 0.0, pub_y = 0.0;
+	int q = 0, warned = 0;
+	cor_err e;
+
+	(void)state;
+	/* before: the fit over all periods gives the withheld count away:
+	 * sum(fitted) - sum(published counts) = 3 */
+	for (int i = 0; i < 8; i++) {
+		full += r->trend.fit[i];
+		if (i != 3)
+			pub_y += y[i];
+	}
+	assert_true(fabs(full - pub_y - 3.0) < 1e-6);
+	assert_int_equal(cor_stats_suppress(r, 5, &e), 0);
+	s = cor_stats_table_find(r, "series");
+	m = cor_stats_table_find(r, "model");
+	assert_int_equal(s->rows[3].cells[1].status, COR_CELL_SUPPRESSED);
+	assert_int_equal(s->rows[3].cells[3].status, COR_CELL_SUPPRESSED);
+	for (int i = 0; i < 8; i++) {
+		if (i == 3)
+			continue;
+		assert_int_equal(s->rows[i].cells[3].status, COR_CELL_OK);
+		close_rel(s->rows[i].cells[3].v, rfit[q], 1e-6);
+		assert_true(s->rows[i].cells[3].lo < s->rows[i].cells[3].v &&
+		            s->rows[i].cells[3].v < s->rows[i].cells[3].hi);
+		pub_fit += s->rows[i].cells[3].v;
+		q++;
+	}
+	/* after: what is printed no longer gives 3 (the refit preserves the
+	 * published sum only) */
+	assert_true(fabs(pub_fit - pub_y) < 1e-6);
+	assert_true(fabs(pub_fit - (pub_y + 3.0)) > 0.5);
+	/* the model row from the published periods (R, tolerance 1e-8) */
+	assert_int_equal(r->trend.n, 7);
+	close_rel(r->trend.slope, 0.114010349314708, 1e-8);
+	close_rel(r->trend.slope_se, 0.0286536596628263, 1e-8);
+	close_rel(m->rows[0].cells[1].v, 7.0, 0);
+	close_rel(m->rows[0].cells[2].v, 57.7815660657815, 1e-8);
+	close_rel(m->rows[0].cells[2].lo, 26.0364334335905, 1e-8);
+	close_rel(m->rows[0].cells[2].hi, 97.5224299193451, 1e-8);
+	close_rel(m->rows[0].cells[3].v, 6.9231774154306e-05, 1e-6);
+	close_rel(m->rows[0].cells[4].v, 0.24650706898291, 1e-8);
+	assert_string_equal(m->rows[0].cells[0].code, "poisson");
+	for (int i = 0; i < r->nwarn; i++)
+		warned |= strcmp(r->warnings[i], "trend fitted on published "
+		                 "periods only (1 withheld)") == 0;
+	assert_true(warned);
+	cor_stats_result_free(r);
+}
+
+/* Nothing withheld: the trend is left as fitted. */
+static void test_trend_no_refit(void **state)
+{
+	static const double y[8] = { 20, 25, 22, 30, 35, 33, 41, 45 };
+	cor_stats_result *r = trend_result(y, 8);
+	cor_err e;
+
+	(void)state;
+	assert_int_equal(cor_stats_suppress(r, 5, &e), 0);
+	assert_int_equal(r->trend.n, 8);
+	close_rel(r->trend.slope, 0.11269546807347, 1e-8);
+	assert_int_equal(r->nwarn, 0);
+	cor_stats_result_free(r);
+}
+
+/* ---- labels (audit finding C) ---- */
+
+static void test_suppression_labels(void **state)
+{
+	cor_stats_ref bz, ax;
+	cor_stats_result *r = od_chain(&bz, &ax);
+	const cor_stats_table *t;
+	char buf[64], *out = NULL;
+	size_t len = 0;
+	FILE *fp;
+	int comp = -1;
+	json_t *o, *rows;
+	json_error_t je;
+	cor_err e;
+
+	(void)state;
+	assert_int_equal(cor_stats_suppress(r, 5, &e), 0);
+	t = &r->tables[0];
+	for (int i = 0; i < t->nrow && comp < 0; i++)
+		if (t->rows[i].cells[2].status == COR_CELL_SUPPRESSED &&
+		    !t->rows[i].cells[2].primary)
+			comp = i;
+	assert_true(comp >= 0);
+	/* B->Z = 1 is primary: "<5"; a cell withheld to protect it: "x" */
+	assert_string_equal(cor_stats_cell_format(r, t, bz.row, 2, buf,
+	                                          sizeof(buf)), "<5");
+	assert_string_equal(cor_stats_cell_format(r, t, comp, 2, buf,
+	                                          sizeof(buf)), "x");
+	assert_true(t->rows[comp].cells[2].n >= 5);
+	/* text: the footnote */
+	fp = open_memstream(&out, &len);
+	assert_int_equal(cor_stats_write_text(fp, r, &e), 0);
+	fclose(fp);
+	assert_non_null(strstr(out, "\nx = withheld to protect another "
+	                            "cell\n"));
+	free(out);
+	out = NULL;
+	/* JSON: null + suppressed + suppression kind */
+	fp = open_memstream(&out, &len);
+	assert_int_equal(cor_stats_write_json(fp, r, &e), 0);
+	fclose(fp);
+	o = json_loads(out, 0, &je);
+	assert_non_null(o);
+	rows = json_object_get(o, "rows");
+	assert_true(json_is_null(json_object_get(json_array_get(rows,
+	            (size_t)bz.row), "n")));
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(rows, (size_t)bz.row), "suppression")),
+		"primary");
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(rows, (size_t)comp), "suppression")),
+		"complementary");
+	assert_true(json_is_null(json_object_get(json_array_get(rows,
+	            (size_t)(t->nrow - 1)), "suppression")) ||
+	            t->rows[t->nrow - 1].cells[2].status ==
+	            COR_CELL_SUPPRESSED);
+	json_decref(o);
+	free(out);
+	out = NULL;
+	/* CSV: the added column */
+	fp = open_memstream(&out, &len);
+	assert_int_equal(cor_stats_write_csv(fp, r, 0, &e), 0);
+	fclose(fp);
+	assert_non_null(strstr(out, ",n,suppressed,suppression,"));
+	assert_non_null(strstr(out, ",true,complementary,"));
+	assert_non_null(strstr(out, ",true,primary,"));
+	free(out);
+	cor_stats_result_free(r);
+}
+
 /* Derived cells: a share of a suppressed count is withheld; a rate ratio
  * from a count under k too. */
 static void test_derived_suppression(void **state)
@@ -783,6 +1237,10 @@ int main(void)
 		cmocka_unit_test(test_distance),
 		cmocka_unit_test(test_suppression),
 		cmocka_unit_test(test_suppression_audit_detects),
+		cmocka_unit_test(test_suppression_chain_od),
+		cmocka_unit_test(test_trend_refit_published),
+		cmocka_unit_test(test_trend_no_refit),
+		cmocka_unit_test(test_suppression_labels),
 		cmocka_unit_test(test_derived_suppression),
 		cmocka_unit_test(test_writers),
 		cmocka_unit_test(test_change_words),
