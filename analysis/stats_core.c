@@ -614,6 +614,8 @@ typedef struct audit {
 	int *comp;         /* nu: component root */
 	char *rec;         /* nu: 1 = exactly recoverable */
 	int *cons_comp;    /* ncons: component of the constraint or -1 */
+	char *used;        /* ncons: 1 = the constraint takes part in the
+	                    * combination that determines some unknown */
 } audit;
 
 static int cell_no(const audit *a, cor_stats_ref c, const cor_stats_result *r)
@@ -640,6 +642,7 @@ static void audit_free(audit *a)
 	free(a->comp);
 	free(a->rec);
 	free(a->cons_comp);
+	free(a->used);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -660,8 +663,9 @@ static int audit_init(cor_stats_result *r, audit *a)
 	a->u = malloc(((size_t)a->ncell + 1) * sizeof(*a->u));
 	a->cons_comp = malloc(((size_t)r->ncons + 1) *
 	                      sizeof(*a->cons_comp));
+	a->used = calloc((size_t)r->ncons + 1, 1);
 	if (a->uid == NULL || a->margin == NULL || a->u == NULL ||
-	    a->cons_comp == NULL)
+	    a->cons_comp == NULL || a->used == NULL)
 		return COR_ENOMEM;
 	for (int i = 0; i < a->ncell; i++)
 		a->uid[i] = -1;
@@ -723,15 +727,21 @@ static int audit_init(cor_stats_result *r, audit *a)
 /* Audits the component with root `root`: builds its constraint matrix
  * (one row per constraint involving its unknowns, coefficient +1 for a
  * member, -1 for the total; published cells belong to the right-hand
- * side), takes the SVD (gsl_linalg_SV_decomp on the matrix padded with
- * zero rows to at least as many rows as columns) and marks in a->rec the
- * unknowns whose unit vector lies in the row space (orthogonal to every
- * right singular vector of a zero singular value). Returns the number
- * marked, or a negative status. */
+ * side), takes the SVD A = U S V' (gsl_linalg_SV_decomp on the matrix
+ * padded with zero rows to at least as many rows as columns) and marks
+ * in a->rec the unknowns whose unit vector e_j lies in the row space
+ * (orthogonal to every right singular vector of a zero singular value).
+ * For each such unknown the minimum-norm combination of constraints
+ * giving it, lambda = U S^+ V' e_j (A' lambda = e_j), marks in a->used
+ * the constraints with |lambda_i| > 1e-8 max |lambda|: withholding one
+ * more of their published cells breaks that combination. Returns the
+ * number of unknowns marked, or a negative status. */
 static int audit_component(cor_stats_result *r, audit *a, int root,
                            cor_err *err)
 {
-	int nu = 0, nc = 0, *loc = NULL, *glob = NULL, nrec = 0, st;
+	int nu = 0, nc = 0, *loc = NULL, *glob = NULL, *rowci = NULL;
+	int nrec = 0, st;
+	double *lam = NULL;
 	size_t rows, cols;
 	gsl_matrix *A = NULL, *V = NULL;
 	gsl_vector *S = NULL, *work = NULL;
@@ -754,6 +764,12 @@ static int audit_component(cor_stats_result *r, audit *a, int root,
 		nc += a->cons_comp[ci] == root;
 	cols = (size_t)nu;
 	rows = (size_t)nc > cols ? (size_t)nc : cols;
+	rowci = malloc(rows * sizeof(*rowci));
+	lam = malloc(rows * sizeof(*lam));
+	if (rowci == NULL || lam == NULL) {
+		nrec = cor_err_set(err, COR_ENOMEM, "out of memory");
+		goto out;
+	}
 	A = gsl_matrix_calloc(rows, cols);
 	V = gsl_matrix_alloc(cols, cols);
 	S = gsl_vector_alloc(cols);
@@ -777,7 +793,7 @@ static int audit_component(cor_stats_result *r, audit *a, int root,
 			*gsl_matrix_ptr(A, (size_t)nc, (size_t)loc[u]) +=
 				m < 0 ? -1.0 : 1.0;
 		}
-		nc++;
+		rowci[nc++] = ci;
 	}
 	st = gsl_linalg_SV_decomp(A, V, S, work);
 	if (st != GSL_SUCCESS) {
@@ -804,8 +820,25 @@ static int audit_component(cor_stats_result *r, audit *a, int root,
 				proj += v * v;
 		}
 		if (proj < PROJ_TOL) {
+			double lmax = 0.0;
+
 			a->rec[glob[j]] = 1;
 			nrec++;
+			for (size_t i = 0; i < (size_t)nc; i++) {
+				lam[i] = 0.0;
+				for (size_t q = 0; q < cols; q++) {
+					double s = gsl_vector_get(S, q);
+					if (s > SV_RTOL * smax)
+						lam[i] += gsl_matrix_get(A, i, q) *
+						          gsl_matrix_get(V, j, q) /
+						          s;
+				}
+				if (fabs(lam[i]) > lmax)
+					lmax = fabs(lam[i]);
+			}
+			for (size_t i = 0; i < (size_t)nc; i++)
+				if (fabs(lam[i]) > 1e-8 * lmax)
+					a->used[rowci[i]] = 1;
 		}
 	}
 out:
@@ -815,6 +848,8 @@ out:
 	gsl_vector_free(work);
 	free(loc);
 	free(glob);
+	free(rowci);
+	free(lam);
 	return nrec;
 }
 
@@ -868,21 +903,30 @@ static int audit_round(cor_stats_result *r, int *added, int *stuck,
 		}
 		if (nrec == 0)
 			continue;
-		for (int pass = 0; pass < 4 && best == NULL; pass++) {
-			for (int ci = 0; ci < r->ncons; ci++) {
-				const cor_stats_constraint *cn = &r->cons[ci];
-				int hit = 0;
+		/* constraints of the determining combinations that
+		 * involve a determined cell, then any of those
+		 * combinations, then any of the component */
+		for (int set = 0; set < 3 && best == NULL; set++) {
+			for (int pass = 0; pass < 4 && best == NULL; pass++) {
+				for (int ci = 0; ci < r->ncons; ci++) {
+					const cor_stats_constraint *cn =
+						&r->cons[ci];
+					int hit = 0;
 
-				if (a.cons_comp[ci] != root)
-					continue;
-				for (int m = -1; m < cn->nmem && !hit; m++) {
-					cor_stats_ref c = m < 0 ? cn->total
-					                        : cn->mem[m];
-					int u = a.uid[cell_no(&a, c, r)];
-					hit = u >= 0 && a.rec[u];
+					if (a.cons_comp[ci] != root ||
+					    (set < 2 && !a.used[ci]))
+						continue;
+					for (int m = -1; m < cn->nmem && !hit;
+					     m++) {
+						cor_stats_ref c = m < 0 ?
+							cn->total : cn->mem[m];
+						int u = a.uid[cell_no(&a, c,
+						                      r)];
+						hit = u >= 0 && a.rec[u];
+					}
+					if (hit || set > 0)
+						pick(r, &a, cn, pass, &best);
 				}
-				if (hit)
-					pick(r, &a, cn, pass, &best);
 			}
 		}
 		if (best != NULL) {

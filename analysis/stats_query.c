@@ -37,6 +37,10 @@ typedef struct run {
 	const char *p[16];
 	char from[11], to[11], batch_id[24];
 	const char *format;
+	/* --source as given (batch id, format; NULL when absent): the
+	 * incidents and stocks read their own formats (mmp, unhcr) unless
+	 * a source is named; case queries default to format "cases" */
+	const char *src_batch, *src_fmt;
 	/* reference data */
 	place *places;
 	int nplace;
@@ -75,6 +79,10 @@ typedef struct run {
 	"      pc.id FROM place pc WHERE pc.admin1 = $6::text))" \
 	" AND ($7::bigint IS NULL OR c.batch_id = $7::bigint)" \
 	" AND ($8::text IS NULL OR b.format = $8::text) "
+
+/* Batch format of case statistics when no --source is given: the
+ * canonical Southern Route case records (docs/format-cases.md). */
+#define COR_STATS_SOURCE_DEFAULT "cases"
 
 static const cor_stats_ref NOREF = { -1, -1, -1 };
 
@@ -482,7 +490,8 @@ static void pkey_of(cor_stats_by by, const char *col, char *buf, size_t n)
 #define COL_N(k, l, h) { k, l, h, COR_COL_COUNT, 0 }
 #define COL_SHARE { "share", "share (95% CI)", "#indicator+pct", \
                     COR_COL_SHARE, 0 }
-#define COL_RR(k, l) { k, l, "#indicator+ratio", COR_COL_RR, 0 }
+/* h: HXL hashtag with attributes, distinct per column of a table */
+#define COL_RR(k, l, h) { k, l, h, COR_COL_RR, 0 }
 
 /* Generated-from and synthetic flag, from the batches of the rows used. */
 static int add_batches(run *x, PGresult *res, int col_id, int col_syn)
@@ -609,9 +618,7 @@ static int case_batches(run *x, const char *f, const char *t)
 static int kind_overview(run *x)
 {
 	static const char *sql =
-		"SELECT CASE WHEN c.registration_date BETWEEN $9::date AND"
-		"  $10::date THEN 0 WHEN c.registration_date BETWEEN $11::date"
-		"  AND $12::date THEN 1 ELSE 2 END AS w,"
+		"SELECT w.w,"
 		" c.case_type, c.citizenship, GROUPING(c.case_type,"
 		"  c.citizenship) AS g,"
 		" count(*) AS n,"
@@ -620,10 +627,15 @@ static int kind_overview(run *x)
 		" count(*) FILTER (WHERE c.sex = 'female') AS female,"
 		" count(c.sex) AS sex_known,"
 		" count(*) FILTER (WHERE cardinality(c.exploitation_types) >= 1)"
-		CASE_FROM CASE_WHERE
-		" AND (c.registration_date BETWEEN $9::date AND $10::date"
-		"  OR c.registration_date BETWEEN $11::date AND $12::date"
-		"  OR c.registration_date BETWEEN $13::date AND $14::date)"
+		CASE_FROM
+		/* the windows may coincide or overlap (a year-long window:
+		 * previous period = year earlier): a case counts in each
+		 * window it falls in */
+		", LATERAL (VALUES (0, $9::date, $10::date),"
+		"  (1, $11::date, $12::date), (2, $13::date, $14::date))"
+		"  AS w(w, f, t)"
+		CASE_WHERE
+		" AND c.registration_date BETWEEN w.f AND w.t"
 		" GROUP BY GROUPING SETS ((1), (1, c.case_type),"
 		"  (1, c.citizenship))"
 		" ORDER BY g, n DESC, 2, 3";
@@ -648,9 +660,11 @@ static int kind_overview(run *x)
 		COL_SHARE,
 		COL_N("n_previous", "previous period",
 		      "#affected+num+previous"),
-		COL_RR("rate_ratio", "vs previous (rate ratio)"),
+		COL_RR("rate_ratio", "vs previous (rate ratio)",
+		       "#indicator+ratio+prev"),
 		COL_N("n_year_ago", "year earlier", "#affected+num+year_ago"),
-		COL_RR("rr_year_ago", "vs year earlier (rate ratio)"),
+		COL_RR("rr_year_ago", "vs year earlier (rate ratio)",
+		       "#indicator+ratio+yoy"),
 	};
 	const cor_stats_col ct = COL_CODE("case_type", "case type",
 	                                  "#case+type");
@@ -825,6 +839,72 @@ out:
 /* trend                                                                */
 /* ------------------------------------------------------------------ */
 
+/* Longest series searched for change points (exact search, O(n^2)). */
+#define CP_MAX_PERIODS 5000
+
+/* Poisson cost of a segment of m periods with sum S: -2 times the
+ * log-likelihood at its mean, up to terms that do not depend on the
+ * segmentation: -2 (S log(S/m) - S), 0 log 0 = 0. */
+static double pcost(double S, double m)
+{
+	return S > 0.0 ? -2.0 * (S * log(S / m) - S) : 0.0;
+}
+
+/* Change points of counts y[0..n-1] (finite, >= 0): the segmentation
+ * minimising sum of segment costs (pcost) + pen per change with every
+ * segment at least minseg periods long. Exact search by optimal
+ * partitioning (B. Jackson et al. (2005), IEEE Signal Processing Letters
+ * 12:105-108), which is the optimum PELT finds (R. Killick, P. Fearnhead
+ * & I. A. Eckley (2012), JASA 107:1590-1598, who also allow a minimum
+ * segment length, as R's changepoint::cpt.meanvar(minseglen =)); n is at
+ * most CP_MAX_PERIODS here, so no pruning is needed. Ties keep fewer and
+ * earlier changes. Writes the indexes where a new segment starts,
+ * ascending, to cp (capacity n); returns their number (0 when n <
+ * 2 minseg or on OOM, which then only loses the flags). */
+static size_t changepoints(const double *y, size_t n, size_t minseg,
+                           double pen, size_t *cp)
+{
+	double *cs = calloc(n + 1, sizeof(*cs));
+	double *F = calloc(n + 1, sizeof(*F));
+	size_t *last = calloc(n + 1, sizeof(*last));
+	size_t ncp = 0, t;
+
+	if (cs == NULL || F == NULL || last == NULL || minseg < 1 ||
+	    n < 2 * minseg)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		cs[i + 1] = cs[i] + y[i];
+	/* F[t]: best cost of y[0..t-1]; defined for t = 0 and t >= minseg */
+	F[0] = -pen;
+	for (t = minseg; t <= n; t++) {
+		double best = F[0] + pcost(cs[t], (double)t) + pen;
+		size_t arg = 0;
+
+		for (size_t s0 = minseg; s0 + minseg <= t; s0++) {
+			double v = F[s0] + pcost(cs[t] - cs[s0],
+			                         (double)(t - s0)) + pen;
+			if (v < best - 1e-9 * fabs(best)) {
+				best = v;
+				arg = s0;
+			}
+		}
+		F[t] = best;
+		last[t] = arg;
+	}
+	for (t = n; t > 0 && last[t] > 0; t = last[t])
+		cp[ncp++] = last[t];
+	for (size_t i = 0; i < ncp / 2; i++) {
+		size_t tmp = cp[i];
+		cp[i] = cp[ncp - 1 - i];
+		cp[ncp - 1 - i] = tmp;
+	}
+out:
+	free(cs);
+	free(F);
+	free(last);
+	return ncp;
+}
+
 static const char *by_word(cor_stats_by by)
 {
 	return cor_stats_by_name(by);
@@ -838,7 +918,8 @@ static int trend_tables(run *x, const char *f, const char *t)
 	static const cor_stats_col scols[] = {
 		{ "period", "period", "#date+period", COR_COL_PERIOD, 0 },
 		COL_N("n", "cases", "#affected+num"),
-		COL_RR("rate_ratio", "vs previous period (rate ratio)"),
+		COL_RR("rate_ratio", "vs previous period (rate ratio)",
+		       "#indicator+ratio+prev"),
 		{ "fit", "trend fit (95% CI)", "#indicator+fitted",
 		  COR_COL_NUM, 1 },
 		{ "flag", "flag", "#meta+flag", COR_COL_TEXT, 0 },
@@ -949,10 +1030,22 @@ static int trend_tables(run *x, const char *f, const char *t)
 		*x->err = e;
 		goto out;
 	}
-	if (np >= 4) {
-		rc = cor_stats_changepoints(ys, np, 0.0, cp, &ncp, x->err);
-		if (rc != 0)
-			goto out;
+	{
+		/* minimum segment one year (two for yearly series): a
+		 * seasonal peak is no change in level; penalty 2 ln n, times
+		 * the quasi-Poisson dispersion when over-dispersed */
+		size_t minseg = x->req->by == COR_BY_MONTH ? 12 :
+		                x->req->by == COR_BY_YEAR ? 2 : 4;
+		double phi = tr->estimable && tr->dispersion > 1.0 ?
+		             tr->dispersion : 1.0;
+
+		if (np > CP_MAX_PERIODS)
+			CK(cor_stats_warn(x->r, "change points not searched: "
+			                  "more than %d periods",
+			                  CP_MAX_PERIODS));
+		else if (np >= 2 * minseg)
+			ncp = changepoints(ys, np, minseg,
+			                   2.0 * log((double)np) * phi, cp);
 	}
 	ts = cor_stats_table_add(x->r, "series", "Cases per period", scols, 5);
 	CK(ts);
@@ -982,9 +1075,10 @@ static int trend_tables(run *x, const char *f, const char *t)
 		}
 		for (size_t j = 0; j < ncp; j++) {
 			if (cp[j] == i) {
-				char fl[96];
-				snprintf(fl, sizeof(fl), "possible change in "
-				         "level from %s (PELT)", lab);
+				char fl[160];
+				snprintf(fl, sizeof(fl), "possible shift in "
+				         "level from %s (automatic flag, not a "
+				         "finding)", lab);
 				CK(cor_stats_set_text(x->r, ts, ri, 4, fl));
 				CK(cor_stats_warn(x->r, "flag: %s", fl));
 			}
@@ -1211,6 +1305,59 @@ static int set_dist(run *x, int ti, int ri, int col, const double *v,
 	return 0;
 }
 
+/* A row (from, to, value, n) of a legs aggregate; strings borrowed from
+ * the PGresult. */
+typedef struct legrow {
+	const char *f, *t;
+	double v;
+	int isnull;
+	long long n;
+} legrow;
+
+static int legcmp(const void *a, const void *b)
+{
+	const legrow *p = a, *q = b;
+	int c = strcmp(p->f, q->f);
+
+	if (c == 0)
+		c = strcmp(p->t, q->t);
+	if (c == 0 && p->isnull != q->isnull)
+		c = p->isnull - q->isnull;
+	if (c == 0 && !p->isnull)
+		c = p->v < q->v ? -1 : p->v > q->v;
+	return c;
+}
+
+/* Order of leg row r against leg (f, t). */
+static int legcmp2(const legrow *r, const char *f, const char *t)
+{
+	int c = strcmp(r->f, f);
+	return c != 0 ? c : strcmp(r->t, t);
+}
+
+/* Rows of res (from, to, value, n) sorted in C by from, to (strcmp, so
+ * independent of the database collation) and ascending value, NULL
+ * last. The sort replaces an ORDER BY that spilled the 1.2M groups of a
+ * large load to disk. NULL on OOM; caller frees. */
+static legrow *legrows(const PGresult *res)
+{
+	int n = PQntuples(res);
+	legrow *a = calloc((size_t)n + 1, sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		a[i].f = PQgetvalue(res, i, 0);
+		a[i].t = PQgetvalue(res, i, 1);
+		a[i].isnull = PQgetisnull(res, i, 2);
+		a[i].v = a[i].isnull ? 0.0 :
+		         strtod(PQgetvalue(res, i, 2), NULL);
+		a[i].n = ll(res, i, 3);
+	}
+	qsort(a, (size_t)n, sizeof(*a), legcmp);
+	return a;
+}
+
 static int kind_segments(run *x)
 {
 	/* Two hash aggregates over the legs (zipped unnest of two slices:
@@ -1224,7 +1371,7 @@ static int kind_segments(run *x)
 		CASE_FROM ", unnest(c.route[:cardinality(c.route) - 1]," \
 		" c.route[2:]) AS u(f, t)" \
 		CASE_WHERE " AND cardinality(c.route) >= 2" \
-		" GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+		" GROUP BY 1, 2, 3"
 	static const char *sql_fee = LEGS_BY("c.fee_usd::float8");
 	static const char *sql_days = LEGS_BY("c.days_in_transit::float8");
 #undef LEGS_BY
@@ -1241,6 +1388,7 @@ static int kind_segments(run *x)
 	PGresult *rf = NULL, *rd = NULL;
 	long long known2 = 0, *w = NULL;
 	double *v = NULL;
+	legrow *lf = NULL, *ld = NULL;
 	int ti, rc = 0, nf, nd, i = 0, j = 0;
 
 	rc = case_batches2(x, NULL, NULL, NULL, &known2);
@@ -1258,7 +1406,9 @@ static int kind_segments(run *x)
 	nd = PQntuples(rd);
 	v = calloc((size_t)(nf > nd ? nf : nd) + 1, sizeof(*v));
 	w = calloc((size_t)(nf > nd ? nf : nd) + 1, sizeof(*w));
-	if (v == NULL || w == NULL) {
+	lf = legrows(rf);
+	ld = legrows(rd);
+	if (v == NULL || w == NULL || lf == NULL || ld == NULL) {
 		rc = oom(x);
 		goto out;
 	}
@@ -1266,7 +1416,7 @@ static int kind_segments(run *x)
 	                         "places on recorded routes)", cols, 6);
 	CK(ti);
 	while (i < nf) {
-		const char *f = sv(rf, i, 0), *t = sv(rf, i, 1);
+		const char *f = lf[i].f, *t = lf[i].t;
 		int ri = cor_stats_row_add(x->r, ti, 0);
 		long long tot = 0;
 		size_t k = 0;
@@ -1274,13 +1424,13 @@ static int kind_segments(run *x)
 		CK(ri);
 		CK(cor_stats_set_code(x->r, ti, ri, 0, f, place_name(x, f)));
 		CK(cor_stats_set_code(x->r, ti, ri, 1, t, place_name(x, t)));
-		for (; i < nf && strcmp(sv(rf, i, 0), f) == 0 &&
-		       strcmp(sv(rf, i, 1), t) == 0; i++) {
-			tot += ll(rf, i, 3);
-			if (PQgetisnull(rf, i, 2))
+		for (; i < nf && strcmp(lf[i].f, f) == 0 &&
+		       strcmp(lf[i].t, t) == 0; i++) {
+			tot += lf[i].n;
+			if (lf[i].isnull)
 				continue;
-			v[k] = strtod(PQgetvalue(rf, i, 2), NULL);
-			w[k] = ll(rf, i, 3);
+			v[k] = lf[i].v;
+			w[k] = lf[i].n;
 			if (isfinite(v[k]) && w[k] > 0)
 				k++;
 		}
@@ -1289,16 +1439,13 @@ static int kind_segments(run *x)
 		                       ref(ti, ri, 2)));
 		CK(set_dist(x, ti, ri, 4, v, w, k, ref(ti, ri, 2)));
 		k = 0;
-		while (j < nd && (strcmp(sv(rd, j, 0), f) < 0 ||
-		       (strcmp(sv(rd, j, 0), f) == 0 &&
-		        strcmp(sv(rd, j, 1), t) < 0)))
+		while (j < nd && legcmp2(&ld[j], f, t) < 0)
 			j++;
-		for (; j < nd && strcmp(sv(rd, j, 0), f) == 0 &&
-		       strcmp(sv(rd, j, 1), t) == 0; j++) {
-			if (PQgetisnull(rd, j, 2))
+		for (; j < nd && legcmp2(&ld[j], f, t) == 0; j++) {
+			if (ld[j].isnull)
 				continue;
-			v[k] = strtod(PQgetvalue(rd, j, 2), NULL);
-			w[k] = ll(rd, j, 3);
+			v[k] = ld[j].v;
+			w[k] = ld[j].n;
 			if (isfinite(v[k]) && w[k] > 0)
 				k++;
 		}
@@ -1328,19 +1475,21 @@ out:
 	PQclear(rd);
 	free(v);
 	free(w);
+	free(lf);
+	free(ld);
 	return rc;
 }
 
 static int kind_nodes(run *x)
 {
 	static const char *sql =
-		"SELECT u.pid, CASE WHEN u.seq = 1 THEN 0"
-		" WHEN u.seq = cardinality(c.route)"
+		"SELECT u.pid, CASE WHEN u.seq = cardinality(c.route)"
 		"  AND u.pid = c.interception_place THEN 2"
-		" WHEN u.seq = cardinality(c.route) THEN 3 ELSE 1 END AS role,"
+		" WHEN u.seq = cardinality(c.route) THEN 3"
+		" WHEN u.seq = 1 THEN 0 ELSE 1 END AS role,"
 		" count(*) AS n"
 		CASE_FROM ", unnest(c.route) WITH ORDINALITY AS u(pid, seq)"
-		CASE_WHERE " GROUP BY 1, 2 ORDER BY 1, 2";
+		CASE_WHERE " GROUP BY 1, 2";
 	static const cor_stats_col cols[] = {
 		COL_CODE("place", "place", "#loc"),
 		COL_CODE("country", "country", "#country"),
@@ -1358,6 +1507,7 @@ static int kind_nodes(run *x)
 	PGresult *res = NULL;
 	long long known1 = 0;
 	int ti, rc, nr, i = 0;
+	legrow *nd = NULL;
 
 	rc = case_batches2(x, NULL, NULL, &known1, NULL);
 	if (rc != 0)
@@ -1366,22 +1516,35 @@ static int kind_nodes(run *x)
 	if (res == NULL)
 		return COR_EDB;
 	nr = PQntuples(res);
+	/* (place, role, n) sorted in C: place by strcmp, then role */
+	nd = calloc((size_t)nr + 1, sizeof(*nd));
+	if (nd == NULL) {
+		rc = oom(x);
+		goto out;
+	}
+	for (int k = 0; k < nr; k++) {
+		nd[k].f = PQgetvalue(res, k, 0);
+		nd[k].t = "";
+		nd[k].v = (double)ll(res, k, 1);
+		nd[k].n = ll(res, k, 2);
+	}
+	qsort(nd, (size_t)nr, sizeof(*nd), legcmp);
 	ti = cor_stats_table_add(x->r, "nodes", "Places on recorded routes "
 	                         "(share of cases with a known route)",
 	                         cols, 9);
 	CK(ti);
 	while (i < nr) {
-		const char *pid = sv(res, i, 0);
+		const char *pid = nd[i].f;
 		const place *pl = place_get(x, pid);
 		long long rn[4] = { 0, 0, 0, 0 }, tot = 0;
 		int ri = cor_stats_row_add(x->r, ti, 0), best = 0;
 		cor_stats_ref mem[4];
 
 		CK(ri);
-		while (i < nr && strcmp(sv(res, i, 0), pid) == 0) {
-			int role = (int)ll(res, i, 1);
+		while (i < nr && strcmp(nd[i].f, pid) == 0) {
+			int role = (int)nd[i].v;
 			if (role >= 0 && role < 4)
-				rn[role] += ll(res, i, 2);
+				rn[role] += nd[i].n;
 			i++;
 		}
 		for (int j = 0; j < 4; j++) {
@@ -1407,10 +1570,12 @@ static int kind_nodes(run *x)
 			CK(cor_stats_set_na(x->r, ti, ri, 3,
 			                    "visits exceed cases"));
 		CK(cor_stats_set_text(x->r, ti, ri, 8, roles[best]));
+		/* passing = origin + transit + interception + destination */
 		CK(cor_stats_constrain(x->r, ref(ti, ri, 2), mem, 4));
 	}
 out:
 	PQclear(res);
+	free(nd);
 	return rc;
 }
 
@@ -1555,7 +1720,11 @@ static int kind_profile(run *x, cor_stats_ref *grand)
 		"SELECT s, a, GROUPING(s, a) AS g, count(*) AS n FROM ("
 		"SELECT coalesce(c.sex, 'unknown') AS s,"
 		" coalesce(c.age_band, 'unknown') AS a" CASE_FROM CASE_WHERE
-		") z GROUP BY CUBE (s, a) ORDER BY g, s, a";
+		") z GROUP BY CUBE (s, a)"
+		/* age bands in numeric order (0--8, 9--17, ..., 48+), unknown
+		 * last; sexes alphabetical, unknown last */
+		" ORDER BY g, s = 'unknown', s,"
+		" substring(a FROM '^[0-9]+')::int NULLS LAST, a";
 	static const char *sql_es =
 		"SELECT t, s, GROUPING(t, s) AS g, count(*) AS n FROM ("
 		"SELECT e.t, coalesce(c.sex, 'unknown') AS s" CASE_FROM
@@ -1765,6 +1934,18 @@ static int filters_warn(run *x, const char *what)
 	return 0;
 }
 
+/* Source filter of a kind reading format fmt (incidents: "mmp", stocks:
+ * "unhcr"): which = 0 the batch id, 1 the format. On their own the kinds
+ * take --source as given; in a brief (whose --source selects the case
+ * records) only a source naming their own format applies. */
+static const char *own_source(run *x, const char *fmt, int which)
+{
+	if (x->req->kind == COR_STATS_BRIEF)
+		return which == 1 && x->src_fmt != NULL &&
+		       strcmp(x->src_fmt, fmt) == 0 ? x->src_fmt : NULL;
+	return which == 0 ? x->src_batch : x->src_fmt;
+}
+
 typedef struct agg {
 	char key[40], key2[40];
 	long long n, dead, missing, inc;
@@ -1879,8 +2060,8 @@ static int kind_incidents(run *x)
 	params[3] = b[1];
 	params[4] = b[2];
 	params[5] = b[3];
-	params[6] = x->p[6];
-	params[7] = x->p[7];
+	params[6] = own_source(x, "mmp", 0);
+	params[7] = own_source(x, "mmp", 1);
 	res = cor_db_query(x->conn, sql, 8, params, PGRES_TUPLES_OK, x->err);
 	if (res == NULL) {
 		rc = COR_EDB;
@@ -2150,8 +2331,8 @@ static int kind_stocks(run *x)
 	params[1] = "{KEN,TZA,MWI,MOZ,ZMB,ZWE,ZAF}";
 	params[2] = x->from[0] ? y1 : NULL;
 	params[3] = x->to[0] ? y2 : NULL;
-	params[4] = x->p[6];
-	params[5] = x->p[7];
+	params[4] = own_source(x, "unhcr", 0);
+	params[5] = own_source(x, "unhcr", 1);
 	res = cor_db_query(x->conn, sql, 6, params, PGRES_TUPLES_OK, x->err);
 	if (res == NULL)
 		return COR_EDB;
@@ -2236,11 +2417,58 @@ static int same_total(run *x, cor_stats_ref a, cor_stats_ref b)
 	return rc == COR_ENOMEM ? oom(x) : 0;
 }
 
+/* Nodes and legs in one output (same rows: same window and filters):
+ * every visit of a place P on a route either continues on a leg leaving
+ * P or ends the route there (the node roles put a route's last place
+ * first: interception or destination, even for a route of one place), so
+ * n(P) = sum of n over the legs from P + n_interception(P) +
+ * n_destination(P). Without this constraint a withheld interception
+ * count was recoverable as node total - leg. tl, tn: the tables "legs"
+ * and "nodes". */
+static int nodes_legs(run *x, int tl, int tn)
+{
+	const cor_stats_table *L = &x->r->tables[tl], *N = &x->r->tables[tn];
+	int cl = cor_stats_col_find(L, "n"), cf = cor_stats_col_find(L, "from");
+	int cn = cor_stats_col_find(N, "n"), cp = cor_stats_col_find(N, "place");
+	int ci = cor_stats_col_find(N, "n_interception");
+	int cd = cor_stats_col_find(N, "n_destination");
+	cor_stats_ref *mem;
+	int rc = 0;
+
+	if (cl < 0 || cf < 0 || cn < 0 || cp < 0 || ci < 0 || cd < 0)
+		return cor_err_set(x->err, COR_EINVAL,
+		                   "internal: nodes/legs columns");
+	mem = calloc((size_t)L->nrow + 3, sizeof(*mem));
+	if (mem == NULL)
+		return oom(x);
+	for (int i = 0; i < N->nrow && rc == 0; i++) {
+		const char *pid = N->rows[i].cells[cp].code;
+		int nm = 0;
+
+		if (N->rows[i].margin || pid == NULL)
+			continue;
+		for (int j = 0; j < L->nrow; j++) {
+			const char *f = L->rows[j].cells[cf].code;
+			if (!L->rows[j].margin && f != NULL &&
+			    strcmp(f, pid) == 0)
+				mem[nm++] = ref(tl, j, cl);
+		}
+		mem[nm++] = ref(tn, i, ci);
+		mem[nm++] = ref(tn, i, cd);
+		rc = cor_stats_constrain(x->r, ref(tn, i, cn), mem, nm);
+		if (rc != 0)
+			rc = rc == COR_ENOMEM ? oom(x) :
+			     cor_err_set(x->err, rc, "internal: constraint");
+	}
+	free(mem);
+	return rc;
+}
+
 static int kind_brief(run *x)
 {
 	cor_stats_ref grand = NOREF;
 	char tf[11];
-	int rc, y, m, d, ts;
+	int rc, y, m, d, ts, tl, tn;
 
 	rc = kind_overview(x);
 	if (rc != 0)
@@ -2266,9 +2494,13 @@ static int kind_brief(run *x)
 				return rc;
 		}
 	}
+	tl = x->r->ntable;
 	rc = kind_segments(x);
+	tn = x->r->ntable;
 	if (rc == 0)
 		rc = kind_nodes(x);
+	if (rc == 0)
+		rc = nodes_legs(x, tl, tn);
 	if (rc == 0)
 		rc = kind_profile(x, &grand);
 	if (rc == 0)
@@ -2295,6 +2527,39 @@ static int valid_code(const char *s, int minlen, int maxlen, int upper_digits)
 			return 0;
 	}
 	return 1;
+}
+
+/* 1 when s is one of Kenya's 47 county P-codes, "KE001" .. "KE047". */
+static int kenya_county(const char *s)
+{
+	int v;
+
+	if (strlen(s) != 5 || strncmp(s, "KE", 2) != 0 ||
+	    !isdigit((unsigned char)s[2]) || !isdigit((unsigned char)s[3]) ||
+	    !isdigit((unsigned char)s[4]))
+		return 0;
+	v = atoi(s + 2);
+	return v >= 1 && v <= 47;
+}
+
+/* Filters that need the reference tables: --citizenship must be an ISO
+ * 3166-1 alpha-3 code of table country, --county a county of table
+ * admin1. COR_EINVAL naming the value. */
+static int check_codes(run *x)
+{
+	const cor_stats_req *q = x->req;
+
+	if (q->citizenship != NULL && country_name(x, q->citizenship) == NULL)
+		return cor_err_set(x->err, COR_EINVAL,
+		                   "--citizenship '%s': unknown ISO 3166-1 "
+		                   "alpha-3 country code (e.g. ETH, SOM, ERI)",
+		                   q->citizenship);
+	if (q->county != NULL && admin1_name(x, q->county) == NULL)
+		return cor_err_set(x->err, COR_EINVAL,
+		                   "--county '%s': unknown county; expected a "
+		                   "Kenyan county P-code KE001-KE047",
+		                   q->county);
+	return 0;
 }
 
 static int check_req(const cor_stats_req *q, cor_err *err)
@@ -2336,10 +2601,11 @@ static int check_req(const cor_stats_req *q, cor_err *err)
 		return cor_err_set(err, COR_EINVAL,
 		                   "--sex '%s': expected male, female or other",
 		                   q->sex);
-	if (q->county != NULL && !valid_code(q->county, 3, 10, 1))
+	if (q->county != NULL && !kenya_county(q->county))
 		return cor_err_set(err, COR_EINVAL,
-		                   "--county '%s': expected a P-code such as "
-		                   "KE011", q->county);
+		                   "--county '%s': unknown county; expected a "
+		                   "Kenyan county P-code KE001-KE047 (e.g. "
+		                   "KE011 Isiolo)", q->county);
 	if (q->source != NULL && !valid_code(q->source, 1, 18, 1) &&
 	    strcmp(q->source, "cases") != 0 && strcmp(q->source, "ctdc") != 0 &&
 	    strcmp(q->source, "mmp") != 0 && strcmp(q->source, "unhcr") != 0)
@@ -2403,6 +2669,22 @@ static int make_ws(run *x)
 	return 0;
 }
 
+/* Only a count can be withheld as "<k" (primary); a withheld rate ratio,
+ * share, distribution or number is derived (primary = 0: printed as
+ * withheld, never as a count). */
+static void derived_not_primary(cor_stats_result *r)
+{
+	for (int ti = 0; ti < r->ntable; ti++) {
+		cor_stats_table *t = &r->tables[ti];
+		for (int j = 0; j < t->ncol; j++) {
+			if (t->cols[j].type == COR_COL_COUNT)
+				continue;
+			for (int i = 0; i < t->nrow; i++)
+				t->rows[i].cells[j].primary = 0;
+		}
+	}
+}
+
 int cor_stats_run(PGconn *conn, const cor_stats_req *req,
                   cor_stats_result **out, cor_err *err)
 {
@@ -2433,9 +2715,18 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 	if (req->source != NULL && isdigit((unsigned char)req->source[0])) {
 		snprintf(x.batch_id, sizeof(x.batch_id), "%s", req->source);
 		x.p[6] = x.batch_id;
+		x.src_batch = x.batch_id;
 	} else {
 		x.p[7] = req->source;
+		x.src_fmt = req->source;
 	}
+	/* Case statistics default to the canonical case records (format
+	 * "cases": Southern Route case files and corridor synth); CTDC's
+	 * global extract (registration year only, a third-party
+	 * derivative) only when asked for (--source ctdc or its batch). */
+	if (req->source == NULL && req->kind != COR_STATS_INCIDENTS &&
+	    req->kind != COR_STATS_STOCKS)
+		x.p[7] = COR_STATS_SOURCE_DEFAULT;
 	x.r = cor_stats_result_new(req->kind, req->k);
 	if (x.r == NULL)
 		return cor_err_set(err, COR_ENOMEM, "out of memory");
@@ -2446,11 +2737,13 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 	x.r->req.citizenship = own(x.r, 1, req->citizenship);
 	x.r->req.sex = own(x.r, 2, req->sex);
 	x.r->req.county = own(x.r, 3, req->county);
-	x.r->req.source = own(x.r, 4, req->source);
+	/* params show the effective source */
+	x.r->req.source = own(x.r, 4, x.p[6] != NULL ? x.p[6] : x.p[7]);
 	x.r->no_suppress = req->no_suppress;
 	for (int i = 0; i < 5; i++) {
 		const char *s[] = { req->case_type, req->citizenship, req->sex,
-		                    req->county, req->source };
+		                    req->county, x.p[6] != NULL ? x.p[6]
+		                                                : x.p[7] };
 		if (s[i] != NULL && x.r->own[i] == NULL) {
 			rc = cor_err_set(err, COR_ENOMEM, "out of memory");
 			goto out;
@@ -2474,6 +2767,8 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 			goto out;
 	}
 	rc = load_ref(&x);
+	if (rc == 0)
+		rc = check_codes(&x);
 	if (rc != 0)
 		goto out;
 	if (began && req->kind == COR_STATS_BRIEF) {
@@ -2536,6 +2831,7 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 		rc = cor_stats_suppress(x.r, req->k, err);
 		if (rc != 0)
 			goto out;
+		derived_not_primary(x.r);
 	}
 	*out = x.r;
 	x.r = NULL;

@@ -18,8 +18,9 @@
 
 #define M COR_PDF_MARGIN
 #define CW (COR_PDF_PAGE_W - 2 * COR_PDF_MARGIN)
-#define MAX_NODES 18     /* places on the route diagram */
-#define MAX_LEGS 16      /* legs drawn */
+#define MAX_TOP 18       /* busiest places always on the route diagram */
+#define MAX_NODES 24     /* places on the route diagram, with those that
+                          * join the busiest legs */
 
 /* Results: R_BR is one `brief` request (every case table of the brief
  * and the quarter's dead and missing, suppressed jointly); R_INC and
@@ -403,7 +404,7 @@ static cor_pdf_val cell_val(const cor_stats_cell *c, int use_n)
 	if (c == NULL)
 		return v;
 	if (c->status == COR_CELL_SUPPRESSED)
-		v.suppressed = 1;
+		v.suppressed = c->primary ? 1 : 2;  /* "<k" | "x" */
 	else if (c->status == COR_CELL_OK)
 		v.v = use_n ? (double)c->n : c->v;
 	return v;
@@ -642,7 +643,8 @@ static int table_bars(brief *b, const cor_stats_table *t, int swap,
 
 /* A pdf table from rows[0..nrows-1] of a result table and the columns
  * named in keys (missing keys are skipped), cells formatted by
- * cor_stats_cell_format (which prints "<k" for withheld cells). */
+ * cor_stats_cell_format (which prints "<k" for counts withheld for
+ * being under k, "x" for cells withheld to protect another cell). */
 static int table_of(brief *b, int slot, const cor_stats_table *t,
                     const char *const *keys, size_t nkeys, const int *rows,
                     int nrows, cor_pdf_table *o)
@@ -815,8 +817,9 @@ static int page_headline(brief *b)
 	        bprintf(b, "Southern Route brief — %s", b->ql);
 	sub = bprintf(b, "Ethiopia → Kenya → Tanzania → Malawi / Mozambique → "
 	              "South Africa. Data as of %s. Disclosure control: counts "
-	              "below %d are withheld (<%d).", b->vintage[0] ?
-	              b->vintage : "no data loaded", b->k, b->k);
+	              "below %d are withheld (<%d); %s.", b->vintage[0] ?
+	              b->vintage : "no data loaded", b->k, b->k,
+	              COR_STATS_X_NOTE);
 	if (title == NULL || sub == NULL)
 		return oom(b);
 	rc = cor_pdf_text(b->pdf, COR_PDF_TITLE, COR_PDF_LEFT, M, y, CW, title,
@@ -1208,6 +1211,77 @@ static cor_pdf_val node_count(const cor_stats_table *nd, int np, int nn,
 	return (cor_pdf_val){ NAN, 0 };
 }
 
+static int node_index(const char **ids, size_t n, const char *code)
+{
+	for (size_t j = 0; j < n; j++)
+		if (strcmp(ids[j], code) == 0)
+			return (int)j;
+	return -1;
+}
+
+/* Adds place cell c (a CODE cell: gazetteer id and name) to the route
+ * diagram's nodes unless it is there or has no coordinates. 0, or
+ * COR_ENOMEM. */
+static int route_node(brief *b, const cor_stats_cell *c,
+                      const cor_stats_table *nd, int np, int nn,
+                      cor_pdf_node *nodes, const char **ids, size_t *nnode)
+{
+	double lat, lon;
+	const char *local;
+	size_t j = *nnode;
+
+	if (c->code == NULL || node_index(ids, j, c->code) >= 0)
+		return 0;
+	place_coords(b, c->code, &lat, &lon, &local);
+	if (!isfinite(lat) || !isfinite(lon))
+		return 0;
+	ids[j] = c->code;
+	/* "Moyale (ET) / ሞያሌ": two Moyales and two Namangas sit on the
+	 * borders */
+	nodes[j].label = local ?
+	        bprintf(b, "%s (%.2s) / %s", code_name(c), c->code, local) :
+	        bprintf(b, "%s (%.2s)", code_name(c), c->code);
+	if (nodes[j].label == NULL)
+		return COR_ENOMEM;
+	nodes[j].lat = lat;
+	nodes[j].lon = lon;
+	nodes[j].count = node_count(nd, np, nn, c->code);
+	(*nnode)++;
+	return 0;
+}
+
+/* "Other legs on the map (cases): Musina (ZA) → Johannesburg (ZA) 384;
+ * ...": the legs drawn (rows legrow[0..nleg-1] of lg) that are not among
+ * the first `shown` rows of the table (rows[]), in table order; "" when
+ * none. NULL on OOM. */
+static const char *other_legs(brief *b, const cor_stats_table *lg,
+                              const int *rows, int shown, const int *legrow,
+                              size_t nleg)
+{
+	int cf = col_of(lg, COR_COL_CODE, 0), ct = col_of(lg, COR_COL_CODE, 1);
+	int cn = cor_stats_col_find(lg, "n");
+	char *s = bprintf(b, "%s", ""), buf[64];
+	int n = 0;
+
+	for (size_t k = 0; s != NULL && k < nleg; k++) {
+		int i = legrow[k], in_table = 0;
+		const cor_stats_cell *a = &lg->rows[i].cells[cf];
+		const cor_stats_cell *z = &lg->rows[i].cells[ct];
+
+		for (int j = 0; j < shown; j++)
+			in_table |= rows[j] == i;
+		if (in_table)
+			continue;
+		s = bprintf(b, "%s%s%s (%.2s) → %s (%.2s) %s", s, n++ ? "; " :
+		            "Other legs on the map (cases): ", code_name(a),
+		            a->code, code_name(z), z->code, fmt(b, R_BR, lg, i,
+		            cn, buf, sizeof(buf)));
+	}
+	if (s != NULL && n > 0)
+		s = bprintf(b, "%s.", s);
+	return s;
+}
+
 static int page_route(brief *b)
 {
 	const cor_stats_table *lg = tab(b, R_BR, "legs");
@@ -1221,6 +1295,8 @@ static int page_route(brief *b)
 	cor_pdf_node *nodes = balloc(b, cap * sizeof(*nodes));
 	cor_pdf_leg *legs = balloc(b, (size_t)(lg ? lg->nrow + 1 : 1) *
 	                           sizeof(*legs));
+	int *legrow = balloc(b, (size_t)(lg ? lg->nrow + 1 : 1) *
+	                     sizeof(*legrow));
 	const char **ids = balloc(b, cap * sizeof(*ids));
 	size_t nnode = 0, nleg = 0;
 	int *top = NULL, ntop = 0;
@@ -1228,7 +1304,7 @@ static int page_route(brief *b)
 	double y;
 	int rc;
 
-	if (nodes == NULL || legs == NULL || ids == NULL)
+	if (nodes == NULL || legs == NULL || ids == NULL || legrow == NULL)
 		return oom(b);
 	rc = cor_pdf_page_add(b->pdf, &y, b->err);
 	if (rc == 0)
@@ -1256,74 +1332,77 @@ static int page_route(brief *b)
 			top[j] = i;
 			ntop++;
 		}
-		if (ntop > MAX_NODES)
-			ntop = MAX_NODES;
+		if (ntop > MAX_TOP)
+			ntop = MAX_TOP;
 	}
-	for (int pass = 0; pass < 2; pass++) {
-		const cor_stats_table *t = pass == 0 ? nd : lg;
-		int lim = pass == 0 ? ntop : t ? (t->nrow < MAX_LEGS ?
-		          t->nrow : MAX_LEGS) : 0;
+	/* the busiest places, then the ends of the busiest legs while they
+	 * fit (so that the main corridor is drawn joined up: a border post
+	 * between two busy places is added with its legs) */
+	for (int ii = 0; np >= 0 && ii < ntop; ii++)
+		if (route_node(b, &nd->rows[top[ii]].cells[np], nd, np, nn,
+		               nodes, ids, &nnode) == COR_ENOMEM)
+			return oom(b);
+	if (lg != NULL && cf >= 0 && ct >= 0 && cn >= 0) {
+		int *ord = balloc(b, (size_t)(lg->nrow + 1) * sizeof(*ord));
+		int no = 0;
 
-		for (int ii = 0; t != NULL && ii < lim; ii++) {
-			int i = pass == 0 ? top[ii] : ii;
+		if (ord == NULL)
+			return oom(b);
+		for (int i = 0; i < lg->nrow; i++) {
+			const cor_stats_cell *c = &lg->rows[i].cells[cn];
+			int j;
 
-			for (int e = 0; e < (pass == 0 ? 1 : 2); e++) {
-				int col = pass == 0 ? np : e == 0 ? cf : ct;
-				const cor_stats_cell *c;
-				double lat, lon;
-				const char *local;
-				size_t j;
+			if (lg->rows[i].margin || c->status != COR_CELL_OK ||
+			    c->n <= 0)
+				continue;
+			for (j = no; j > 0 &&
+			     lg->rows[ord[j - 1]].cells[cn].n < c->n; j--)
+				ord[j] = ord[j - 1];
+			ord[j] = i;
+			no++;
+		}
+		for (int k = 0; k < no && nnode < MAX_NODES; k++) {
+			const cor_stats_cell *a = &lg->rows[ord[k]].cells[cf];
+			const cor_stats_cell *z = &lg->rows[ord[k]].cells[ct];
+			int ia, iz;
 
-				if (col < 0 || t->rows[i].margin)
-					continue;
-				c = &t->rows[i].cells[col];
-				if (c->code == NULL)
-					continue;
-				for (j = 0; j < nnode &&
-				     strcmp(ids[j], c->code) != 0; j++)
-					;
-				if (j < nnode)
-					continue;
-				place_coords(b, c->code, &lat, &lon, &local);
-				if (!isfinite(lat))
-					continue;
-				ids[nnode] = c->code;
-				/* "Moyale (ET) / ሞያሌ": two Moyales and two
-				 * Namangas sit on the borders */
-				nodes[nnode].label = local ?
-				        bprintf(b, "%s (%.2s) / %s",
-				                code_name(c), c->code, local) :
-				        bprintf(b, "%s (%.2s)", code_name(c),
-				                c->code);
-				nodes[nnode].lat = lat;
-				nodes[nnode].lon = lon;
-				nodes[nnode].count = node_count(nd, np, nn,
-				                                c->code);
-				nnode++;
-			}
+			if (a->code == NULL || z->code == NULL)
+				continue;
+			ia = node_index(ids, nnode, a->code);
+			iz = node_index(ids, nnode, z->code);
+			if (nnode + (ia < 0) + (iz < 0) > MAX_NODES)
+				continue;
+			if ((ia < 0 && route_node(b, a, nd, np, nn, nodes, ids,
+			                          &nnode) == COR_ENOMEM) ||
+			    (iz < 0 && route_node(b, z, nd, np, nn, nodes, ids,
+			                          &nnode) == COR_ENOMEM))
+				return oom(b);
 		}
 	}
+	/* every leg between two places drawn, withheld ones too (dashed) */
 	for (int i = 0; lg != NULL && cf >= 0 && ct >= 0 && cn >= 0 &&
-	     i < lg->nrow && i < MAX_LEGS; i++) {
+	     i < lg->nrow; i++) {
 		const cor_stats_cell *a = &lg->rows[i].cells[cf];
 		const cor_stats_cell *z = &lg->rows[i].cells[ct];
-		size_t ia, iz;
+		int ia, iz;
 
 		if (lg->rows[i].margin || a->code == NULL || z->code == NULL)
 			continue;
-		for (ia = 0; ia < nnode && strcmp(ids[ia], a->code); ia++)
-			;
-		for (iz = 0; iz < nnode && strcmp(ids[iz], z->code); iz++)
-			;
-		if (ia == nnode || iz == nnode)
+		ia = node_index(ids, nnode, a->code);
+		iz = node_index(ids, nnode, z->code);
+		if (ia < 0 || iz < 0)
 			continue;
-		legs[nleg].from = ia;
-		legs[nleg].to = iz;
+		legrow[nleg] = i;
+		legs[nleg].from = (size_t)ia;
+		legs[nleg].to = (size_t)iz;
 		legs[nleg].flow = cell_val(&lg->rows[i].cells[cn], 1);
 		nleg++;
 	}
 	memset(&r, 0, sizeof(r));
-	r.title = bprintf(b, "Recorded routes through %s, %s", area(b), b->ql);
+	r.title = b->req->county ?
+	          bprintf(b, "Recorded routes of cases linked to %s, %s",
+	                  area(b), b->ql) :
+	          bprintf(b, "Recorded routes on %s, %s", area(b), b->ql);
 	r.nnodes = nnode;
 	r.nlegs = nleg;
 	r.nodes = nodes;
@@ -1348,13 +1427,37 @@ static int page_route(brief *b)
 		static const double w[] = { 0.15, 0.15, 0.07, 0.19, 0.23,
 			0.21 };
 
+		const char *more = NULL;
+
 		rows = pick_rows(b, lg, 0, &nr, &nskip);
 		if (rows == NULL)
 			return oom(b);
-		/* one-line rows (13 pt) under a title and a 2-line header */
+		/* one-line rows (13 pt) under a title and a 2-line header,
+		 * then the other legs of the map in a paragraph: fewer table
+		 * rows until both fit */
 		fit = (int)((cor_pdf_content_bottom(b->pdf) - y - 40) / 13.5);
 		if (fit > 10)
 			fit = 10;
+		for (;;) {
+			double ph = 0;
+			int shown = nr < fit ? nr : fit;
+
+			more = other_legs(b, lg, rows, shown, legrow, nleg);
+			if (more == NULL)
+				return oom(b);
+			if (*more != '\0') {
+				rc = cor_pdf_text(b->pdf, COR_PDF_SMALL,
+				                  COR_PDF_LEFT, M, 0, CW, more, 0,
+				                  &ph, b->err);
+				if (rc != 0)
+					return rc;
+			}
+			/* a row is 13 to 15 pt (8 pt text, padding) */
+			if (fit <= 3 || y + 44 + 15.5 * shown + ph + 8 <=
+			    cor_pdf_content_bottom(b->pdf))
+				break;
+			fit--;
+		}
 		rc = table_of(b, R_BR, lg, keys, 6, rows, nr < fit ? nr : fit,
 		              &t);
 		if (rc != 0)
@@ -1370,6 +1473,9 @@ static int page_route(brief *b)
 		t.empty_note = "No legs recorded in this quarter.";
 		rc = cor_pdf_table_draw(b->pdf, (cor_pdf_box){ M, y, CW, 200 },
 		                        &t, &h, b->err);
+		y += h + 4;
+		if (rc == 0 && *more != '\0')
+			rc = para(b, COR_PDF_SMALL, more, &y);
 	}
 	return rc;
 }
@@ -1748,12 +1854,44 @@ static int page_deaths(brief *b)
 	return stocks_table(b, &y);
 }
 
+/* A warning of the statistics in plain words. A change-point flag (a
+ * warning "flag: ... from 2017Q3 ...", see the series table of
+ * cor_stats_run) reads "The number of cases may have shifted in 2017Q3
+ * (automatic change-point flag, not a finding)."; other warnings print as
+ * "Note: ...". NULL on OOM. */
+static const char *note_words(brief *b, int slot, const char *w)
+{
+	const char *what = slot == R_INC ? "dead and missing" :
+	                   slot == R_STK ? "refugees and asylum-seekers" :
+	                   cases_w(b);
+	const char *q;
+
+	if (strncmp(w, "flag: ", 6) != 0)
+		return bprintf(b, "Note: %s.", w);
+	/* the period the flag names: "from 2017Q3", "from 2019-11" */
+	if ((q = strstr(w, " from ")) != NULL) {
+		size_t n;
+
+		q += 6;
+		n = strspn(q, "0123456789Q-");
+		if (n >= 4)
+			return bprintf(b, "The number of %s may have shifted "
+			               "in %.*s (automatic change-point flag, "
+			               "not a finding).", what, (int)n, q);
+	}
+	return bprintf(b, "Note: %s.", w + 6);
+}
+
 static int page_methods(brief *b)
 {
 	double y, h;
 	int rc;
 	long long *ids = NULL, *nids;
 	int nid = 0;
+	static const char *const fmts[4] = { "cases", "ctdc", "mmp",
+	                                     "unhcr" };
+	int used_fmt[4] = { 0, 0, 0, 0 };
+	char nsup[48];
 
 	rc = cor_pdf_page_add(b->pdf, &y, b->err);
 	if (rc == 0)
@@ -1785,12 +1923,15 @@ static int page_methods(brief *b)
 		char *dc = bprintf(b, "Disclosure control. Counts from 1 to %d "
 		                   "are withheld and printed as <%d; further "
 		                   "cells are withheld so that none can be "
-		                   "recovered from a total (complementary "
-		                   "suppression), and shares, medians and rate "
-		                   "ratios from fewer than %d records are "
-		                   "withheld too. Cells withheld in this brief: "
-		                   "%ld. k = %d.", b->k - 1, b->k, b->k,
-		                   b->suppressed, b->k);
+		                   "recovered from the printed totals "
+		                   "(complementary suppression, printed x), and "
+		                   "shares, medians and rate ratios from fewer "
+		                   "than %d records, or from a withheld count, "
+		                   "are withheld too (x). When a quarter is "
+		                   "withheld the trend is fitted on the published "
+		                   "quarters only. Cells withheld in this brief: "
+		                   "%s. k = %d.", b->k - 1, b->k, b->k,
+		                   grp(b->suppressed, nsup, sizeof(nsup)), b->k);
 		char *cov = bprintf(b, "Coverage. Case records are those "
 		                    "reported by the organisations that loaded "
 		                    "them; they count identified cases, not "
@@ -1825,9 +1966,23 @@ static int page_methods(brief *b)
 		for (int i = 0; i < NKIND; i++)
 			for (int w = 0; b->r[i] != NULL && w < b->r[i]->nwarn;
 			     w++) {
-				rc = para(b, COR_PDF_SMALL, bprintf(b,
-				          "Note (%s): %s.", kind_label[i],
-				          b->r[i]->warnings[w]), &y);
+				const char *s = note_words(b, i,
+				                           b->r[i]->warnings[w]);
+				int dup = 0;
+
+				if (s == NULL)
+					return oom(b);
+				/* each note once, whichever request gave it */
+				for (int i2 = 0; i2 <= i && !dup; i2++)
+					for (int w2 = 0; b->r[i2] != NULL &&
+					     w2 < (i2 < i ? b->r[i2]->nwarn : w);
+					     w2++)
+						dup |= strcmp(b->r[i2]->
+						        warnings[w2], b->r[i]->
+						        warnings[w]) == 0;
+				if (dup)
+					continue;
+				rc = para(b, COR_PDF_SMALL, s, &y);
 				if (rc != 0)
 					return rc;
 			}
@@ -1877,8 +2032,15 @@ static int page_methods(brief *b)
 				used |= ids[m] == id;
 			if (!used)
 				continue;
+			for (int j = 0; j < 4; j++)
+				if (strcmp(PQgetvalue(res, i, 2), fmts[j]) == 0)
+					used_fmt[j] = 1;
 			for (int j = 0; j < 6; j++) {
-				cells[n * 6 + j] = bprintf(b, "%s%s",
+				char num[48];
+
+				cells[n * 6 + j] = bprintf(b, "%s%s", j == 4 ?
+				        grp(strtoll(PQgetvalue(res, i, j), NULL,
+				        10), num, sizeof(num)) :
 				        PQgetvalue(res, i, j), j == 1 &&
 				        strcmp(PQgetvalue(res, i, 6), "t") == 0
 				        ? " (synthetic)" : "");
@@ -1907,17 +2069,27 @@ static int page_methods(brief *b)
 		y += h + 10;
 	}
 	{
-		const char *src[] = {
-			"Source: IOM Missing Migrants Project "
-			"(missingmigrants.iom.int).",
-			"Source: UNHCR Refugee Data Finder (CC BY 4.0).",
-			"Case records: CTDC extracts are third-party derivatives "
-			"of Counter Trafficking Data Collaborative data, not "
-			"CTDC's own statistics; programme case records as "
-			"loaded.",
-			NULL, NULL };
+		/* a citation for each source of a batch actually used */
+		const char *src[6] = { NULL };
+		int ns = 0;
 
-		src[3] = bprintf(b, "Produced with corridor %s. Cite as: "
+		if (used_fmt[2])
+			src[ns++] = "Source: IOM Missing Migrants Project "
+			            "(missingmigrants.iom.int).";
+		if (used_fmt[3])
+			src[ns++] = "Source: UNHCR Refugee Data Finder (CC BY "
+			            "4.0).";
+		if (used_fmt[1])
+			src[ns++] = "Case records: CTDC extracts are "
+			            "third-party derivatives of Counter "
+			            "Trafficking Data Collaborative data, not "
+			            "CTDC's own statistics.";
+		if (used_fmt[0])
+			src[ns++] = b->synthetic ? "Case records: as loaded "
+			            "(synthetic records from corridor synth are "
+			            "marked in the batch table)." : "Case "
+			            "records: programme case records as loaded.";
+		src[ns] = bprintf(b, "Produced with corridor %s. Cite as: "
 		                 "corridor Southern Route brief, %s%s%s, data "
 		                 "as of %s.", COR_VERSION, b->ql,
 		                 b->req->county ? ", " : "", b->req->county ?

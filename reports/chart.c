@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "corridor/stats.h"   /* COR_STATS_X */
 #include "pdf_int.h"
 
 #define NO_DATA "No data for this chart"
@@ -18,11 +19,15 @@ static int val_ok(const cor_pdf_val *v)
 	return !v->suppressed && isfinite(v->v);
 }
 
-/* Label for a value: "<k", "n/a" or the number. */
+/* Label for a value: "<k" (suppressed 1: a count under k), "x"
+ * (suppressed 2: withheld to protect another cell), "n/a" or the
+ * number. */
 static const char *val_label(const cor_pdf *p, const cor_pdf_val *v,
                              char *buf, size_t n)
 {
-	if (v->suppressed)
+	if (v->suppressed == 2)
+		snprintf(buf, n, "%s", COR_STATS_X);
+	else if (v->suppressed)
 		snprintf(buf, n, "<%d", p->k);
 	else
 		pdf_fmt_num(v->v, 1, buf, n);
@@ -287,8 +292,7 @@ static int bars_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_bars *c,
 			it[ni++] = (legend_item){ c->series[s],
 			        series_rgb(c->series_color, s), 0 };
 		if (nsup > 0) {
-			snprintf(buf, sizeof(buf), "withheld (fewer than %d)",
-			         p->k);
+			snprintf(buf, sizeof(buf), "withheld");
 			it[ni++] = (legend_item){ pdf_strdup(p, buf), PDF_GREY,
 			                          3 };
 			if (it[ni - 1].name == NULL)
@@ -455,8 +459,7 @@ static int trend_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_trend *t,
 	nit = anyfit ? 2 : 1;
 	for (size_t i = 0; i < t->n; i++)
 		if (t->counts[i].suppressed) {
-			snprintf(buf, sizeof(buf), "withheld (fewer than %d)",
-			         p->k);
+			snprintf(buf, sizeof(buf), "withheld");
 			it[nit++] = (legend_item){ buf, PDF_GREY, 3 };
 			break;
 		}
@@ -627,10 +630,15 @@ typedef struct lrect {
 	double x0, y0, x1, y1;
 } lrect;
 
-static int overlaps(const lrect *r, const lrect *placed, size_t n)
+/* Whether r overlaps one of the obstacles placed[0..n-1] whose soft[i]
+ * equals want: 1 for the boxes along legs and leader lines, 0 for nodes
+ * and the parallels' labels, 2 for the places' labels. */
+static int overlaps(const lrect *r, const lrect *placed, size_t n,
+                    const char *soft, int want)
 {
 	for (size_t i = 0; i < n; i++)
-		if (r->x0 < placed[i].x1 && placed[i].x0 < r->x1 &&
+		if (soft[i] == want &&
+		    r->x0 < placed[i].x1 && placed[i].x0 < r->x1 &&
 		    r->y0 < placed[i].y1 && placed[i].y0 < r->y1)
 			return 1;
 	return 0;
@@ -667,7 +675,9 @@ static const char *node_count_label(const cor_pdf *p, const cor_pdf_node *nd,
 {
 	char buf[64];
 
-	if (nd->count.suppressed)
+	if (nd->count.suppressed == 2)
+		snprintf(out, n, "%s", COR_STATS_X);
+	else if (nd->count.suppressed)
 		snprintf(out, n, "<%d%s", p->k, unit ? " cases" : "");
 	else if (isfinite(nd->count.v))
 		snprintf(out, n, "%s%s", pdf_fmt_num(nd->count.v, 0, buf,
@@ -684,6 +694,74 @@ static double node_rank(const cor_pdf_node *nd)
 	if (val_ok(&nd->count))
 		return nd->count.v;
 	return nd->count.suppressed ? -1.0 : -2.0;
+}
+
+/* Places of the route diagram always labelled (busiest first). */
+#define ROUTE_PRIO 8
+/* Label positions tried per place (see label_spot). */
+#define LABEL_TRIES 120
+
+/* The a-th position tried for a label w x h of the node at (x, y): right
+ * of the node, then left, at vertical offsets 0, +7, -7, +14, ... up to
+ * +-35 points (a < 20); then (a >= 20) further out for a leader line:
+ * gaps of 20 and 40 points sideways at offsets up to +-84 points. */
+static lrect label_spot(int a, double x, double y, double w, double h)
+{
+	double dy, gx = 6.0;
+	int right;
+
+	if (a < 20) {
+		dy = ((a / 2 + 1) / 2) * 7.0 * ((a / 2) % 2 ? 1 : -1);
+		right = a % 2 == 0;
+	} else {
+		int m = (a - 20) / 4;          /* 0..24 */
+
+		gx = (a - 20) % 4 < 2 ? 20.0 : 40.0;
+		right = (a - 20) % 2 == 0;
+		dy = ((m + 1) / 2) * 7.0 * (m % 2 ? 1 : -1);
+	}
+	if (right)
+		return (lrect){ x + gx, y - h / 2 + dy, x + gx + w,
+		                y + h / 2 + dy };
+	return (lrect){ x - gx - w, y - h / 2 + dy, x - gx, y + h / 2 + dy };
+}
+
+/* The end of the leader line from a node at (x, y) to its label c. */
+static void leader_end(const lrect *c, double x, double y, double *ex,
+                       double *ey)
+{
+	*ex = c->x0 < x ? c->x1 + 1 : c->x0 - 1;
+	*ey = fmin(fmax(y, c->y0 + 4), c->y1 - 4);
+}
+
+/* Whether label c of the node at (x, y) needs a leader line (it was
+ * moved off its node). */
+static int needs_leader(const lrect *c, double x, double y)
+{
+	return fabs((c->y0 + c->y1) / 2 - y) > 8.0 || c->x0 > x + 7 ||
+	       c->x1 < x - 7;
+}
+
+/* Whether the leader line of label c (node at (x, y)) would cross a label
+ * already placed (soft[i] == 2): sampled every 2 points, the first 4
+ * points (the node) left out. */
+static int leader_crosses(const lrect *c, double x, double y,
+                          const lrect *placed, size_t n, const char *soft)
+{
+	double ex, ey, len;
+
+	if (!needs_leader(c, x, y))
+		return 0;
+	leader_end(c, x, y, &ex, &ey);
+	len = hypot(ex - x, ey - y);
+	for (double t = 4.0; t < len; t += 2.0) {
+		double px = x + (ex - x) * t / len, py = y + (ey - y) * t / len;
+		lrect pt = { px - 0.5, py - 0.5, px + 0.5, py + 0.5 };
+
+		if (overlaps(&pt, placed, n, soft, 2))
+			return 1;
+	}
+	return 0;
 }
 
 /* Line width of a leg with flow v (maxflow > 0). */
@@ -732,7 +810,7 @@ static int route_key(cor_pdf *p, HPDF_Page pg, const cor_pdf_route *r,
 	HPDF_Page_SetDash(pg, (const HPDF_UINT16[]){ 2, 2 }, 2, 0);
 	hline(pg, PDF_GREY, 0.6, x + 2, x + 26, y + 5);
 	HPDF_Page_SetDash(pg, NULL, 0, 0);
-	snprintf(buf, sizeof(buf), "fewer than %d cases (withheld)", p->k);
+	snprintf(buf, sizeof(buf), "withheld (<%d or %s)", p->k, COR_STATS_X);
 	rc = pdf_line(p, COR_PDF_SMALL, COR_PDF_LEFT, x + 34, y + 0.5,
 	              w - 34, 0.0, buf, err);
 	if (rc != 0)
@@ -817,7 +895,7 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 	size_t *idx;
 	lrect *placed;
 	size_t nplaced = 0, unlcap;
-	char *unl, *unflag;
+	char *unl, *unflag, *soft;
 	int rc, wide = b.w >= 400.0;
 	char buf[96];
 
@@ -842,13 +920,16 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 	nx = pdf_alloc(p, r->nnodes * sizeof(*nx));
 	ny = pdf_alloc(p, r->nnodes * sizeof(*ny));
 	idx = pdf_alloc(p, (r->nlegs + 1) * sizeof(*idx));
-	placed = pdf_alloc(p, (2 * r->nnodes + 64 * r->nlegs + 1) *
+	/* obstacles: parallels (at most 40 on a globe), 32 boxes per leg,
+	 * a node, a label and 16 boxes along its leader line per place */
+	placed = pdf_alloc(p, (18 * r->nnodes + 32 * r->nlegs + 41) *
 	                   sizeof(*placed));
+	soft = pdf_alloc(p, 18 * r->nnodes + 32 * r->nlegs + 41);
 	unlcap = 64 + r->nnodes * 96;
 	unl = pdf_alloc(p, unlcap);
 	unflag = pdf_alloc(p, r->nnodes + 1);
 	if (nx == NULL || ny == NULL || idx == NULL || placed == NULL ||
-	    unl == NULL || unflag == NULL)
+	    unl == NULL || unflag == NULL || soft == NULL)
 		return cor_err_set(err, COR_ENOMEM, "out of memory");
 	for (size_t i = 0; i < r->nnodes; i++) {
 		double X = r->nodes[i].lon * cosm, Y = r->nodes[i].lat;
@@ -906,7 +987,11 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 		if (rc != 0)
 			return rc;
 		/* the parallel's label is an obstacle */
-		placed[nplaced++] = (lrect){ ax, yy - 5, ax + padl, yy + 5 };
+		if (nplaced < 40) {
+			soft[nplaced] = 0;
+			placed[nplaced++] = (lrect){ ax, yy - 5, ax + padl,
+			                             yy + 5 };
+		}
 	}
 	for (size_t i = 0; i < r->nlegs; i++) {
 		const cor_pdf_leg *l = &r->legs[i];
@@ -948,6 +1033,7 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 
 			if (val_ok(&l->flow) && maxflow > 0)
 				hw += 4.6 * l->flow.v / maxflow;
+			soft[nplaced] = 1;
 			placed[nplaced++] = (lrect){ px - hw, py - hw,
 			                             px + hw, py + hw };
 		}
@@ -960,18 +1046,22 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 		HPDF_Page_Circle(pg, (HPDF_REAL)nx[i], (HPDF_REAL)pdf_y(ny[i]),
 		                 3.2);
 		HPDF_Page_FillStroke(pg);
+		soft[nplaced] = 0;
 		placed[nplaced++] = (lrect){ nx[i] - 3.5, ny[i] - 3.5,
 		                             nx[i] + 3.5, ny[i] + 3.5 };
 	}
 	/* labels, busiest places first: right of the node, else left, each
-	 * nudged up and down; never over another label, a node or a leg */
+	 * nudged up and down, then further out with a leader line; never
+	 * over another label, a node or a leg. The ROUTE_PRIO busiest places
+	 * are always labelled: failing a free spot, over a leg (on a white
+	 * ground), and as a last resort wherever the label fits the map. */
 	for (size_t k = 0; k < r->nnodes; k++) {
 		size_t i = k;
 		const cor_pdf_node *nd;
 		double w1, w2, w, h = 20.0;
 		char cnt[64];
 		lrect best = { 0, 0, 0, 0 };
-		int found = 0;
+		int found = 0, backing = 0;
 
 		/* pick the k-th busiest (insertion order kept for ties) */
 		{
@@ -993,26 +1083,37 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 			                        err);
 		if (rc != 0)
 			return rc;
-		w = fmax(w1, w2);
-		for (int a = 0; a < 20 && !found; a++) {
-			/* 0, +7, -7, +14, ... points: near the node first */
-			double dy = ((a / 2 + 1) / 2) * 7.0 *
-			            ((a / 2) % 2 ? 1 : -1);
-			lrect c;
+		w = fmin(fmax(w1, w2), aw);
+		/* phase 0: every obstacle; 1: labels and nodes only (over a
+		 * leg, on a white ground); 2: anywhere on the map */
+		for (int ph = 0; ph < 3 && !found; ph++) {
+			if (ph > 0 && k >= ROUTE_PRIO)
+				break;
+			for (int a = 0; a < LABEL_TRIES && !found; a++) {
+				lrect c = label_spot(a, nx[i], ny[i], w, h);
 
-			if (a % 2 == 0)
-				c = (lrect){ nx[i] + 6, ny[i] - h / 2 + dy,
-				             nx[i] + 6 + w, ny[i] + h / 2 + dy };
-			else
-				c = (lrect){ nx[i] - 6 - w, ny[i] - h / 2 + dy,
-				             nx[i] - 6, ny[i] + h / 2 + dy };
-			if (c.x0 < ax || c.x1 > ax + aw || c.y0 < ay ||
-			    c.y1 > ay + ah)
-				continue;
-			if (!overlaps(&c, placed, nplaced)) {
-				best = c;
-				found = 1;
+				if (c.x0 < ax || c.x1 > ax + aw || c.y0 < ay ||
+				    c.y1 > ay + ah)
+					continue;
+				if (ph == 2 || (!overlaps(&c, placed, nplaced,
+				    soft, 0) && !overlaps(&c, placed, nplaced,
+				    soft, 2) && (ph == 1 || (!overlaps(&c,
+				    placed, nplaced, soft, 1) &&
+				    !leader_crosses(&c, nx[i], ny[i], placed,
+				    nplaced, soft))))) {
+					best = c;
+					found = 1;
+					backing = ph > 0;
+				}
 			}
+		}
+		if (!found && k < ROUTE_PRIO) {
+			/* wider than every spot: at the node, clamped */
+			best.x0 = fmax(ax, fmin(nx[i] + 6, ax + aw - w));
+			best.y0 = fmax(ay, fmin(ny[i] - h / 2, ay + ah - h));
+			best.x1 = best.x0 + w;
+			best.y1 = best.y0 + h;
+			found = backing = 1;
 		}
 		if (!found) {
 			/* no free place: listed (starred) in the key, or
@@ -1025,12 +1126,22 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 			         nd->label, cnt);
 			continue;
 		}
+		soft[nplaced] = 2;
 		placed[nplaced++] = best;
-		if (fabs((best.y0 + best.y1) / 2 - ny[i]) > 8.0) {
-			/* moved off its node: a leader line says whose */
-			double ex = best.x0 < nx[i] ? best.x1 + 1 : best.x0 - 1;
-			double ey = fmin(fmax(ny[i], best.y0 + 4), best.y1 - 4);
+		if (needs_leader(&best, nx[i], ny[i])) {
+			/* moved off its node: a leader line says whose; later
+			 * labels keep off it (16 boxes along it) */
+			double ex, ey;
 
+			leader_end(&best, nx[i], ny[i], &ex, &ey);
+			for (int s = 1; s <= 16; s++) {
+				double px = nx[i] + (ex - nx[i]) * s / 16.0;
+				double py = ny[i] + (ey - ny[i]) * s / 16.0;
+
+				soft[nplaced] = 1;
+				placed[nplaced++] = (lrect){ px - 1.5, py - 1.5,
+				                             px + 1.5, py + 1.5 };
+			}
 			pdf_stroke(pg, PDF_GREY);
 			HPDF_Page_SetLineWidth(pg, 0.4);
 			HPDF_Page_MoveTo(pg, (HPDF_REAL)nx[i],
@@ -1038,6 +1149,8 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 			HPDF_Page_LineTo(pg, (HPDF_REAL)ex, (HPDF_REAL)pdf_y(ey));
 			HPDF_Page_Stroke(pg);
 		}
+		if (backing)
+			rect_fill(pg, PDF_WHITE, best.x0 - 1, best.y0, w + 2, h);
 		rc = pdf_line(p, COR_PDF_CELL, best.x0 < nx[i] ?
 		              COR_PDF_RIGHT : COR_PDF_LEFT, best.x0, best.y0,
 		              w, 0.0, nd->label, err);
@@ -1061,8 +1174,9 @@ static int route_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_route *r,
 		if (rc != 0)
 			return rc;
 	}
-	snprintf(buf, sizeof(buf), "Dashed grey: fewer than %d cases "
-	         "(withheld). Places at their latitude and longitude.", p->k);
+	snprintf(buf, sizeof(buf), "Dashed grey: withheld (<%d or %s). "
+	         "Places at their latitude and longitude.", p->k,
+	         COR_STATS_X);
 	rc = cor_pdf_text(p, COR_PDF_SMALL, COR_PDF_LEFT, b.x,
 	                  b.y + b.h - 20.0, b.w, r->flow_label ?
 	                  r->flow_label : "Line width proportional to cases "
@@ -1152,7 +1266,9 @@ static int table_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_table *t,
 		for (size_t c = 0; c < t->ncols; c++) {
 			size_t i = r * t->ncols + c;
 
-			txt[c] = t->suppressed && t->suppressed[i] ? sup
+			txt[c] = t->suppressed && t->suppressed[i] == 2 ?
+			         COR_STATS_X : t->suppressed &&
+			         t->suppressed[i] ? sup
 			         : t->cells[i] ? t->cells[i] : "";
 		}
 		rc = row_draw(p, t, cx, cw, txt, COR_PDF_CELL, y, 0, &rh, err);

@@ -430,8 +430,10 @@ int cor_stats_warn(cor_stats_result *r, const char *fmt, ...)
  *    <= 1e-10 x the largest count as zero; an unknown whose squared
  *    projection on the null space is < 1e-8 is determined. In each
  *    component with a determined unknown one more cell is suppressed:
- *    the smallest published n > 0 of a constraint involving it,
- *    preferring cells that are no constraint's total (then zeros);
+ *    the smallest published n > 0 of a constraint that takes part in
+ *    the minimum-norm combination lambda = U S^+ V' e_j giving it
+ *    (constraints containing it first), preferring cells that are no
+ *    constraint's total (then zeros);
  *    then (a) and (b) again, until nothing is determined (terminates:
  *    every round suppresses a cell or stops; if nothing is left to
  *    suppress a warning says so). Bounds (n >= 0) are not audited;

@@ -9,8 +9,15 @@
 # stats overview --format json`; no "-0%"; the cells withheld equal one
 # `corridor stats brief` request (joint suppression); two runs give
 # identical bytes; --no-suppress refused with exit 7; an empty quarter
-# renders and says so; the synthetic band on every page; the county brief;
-# every page renders (pdftoppm -r 60): one PNG per page and none blank.
+# renders and says so; the synthetic band on every page; the county brief
+# (its figures are cases LINKED to the county, worded so, with the count
+# identified in it from `stats brief --county`; page 4 says the public
+# sources are not filtered by county); numbers with thousands separators
+# (the headline count, >= 1,000 here, as "1,234"); the route map draws
+# every leg between places drawn (Musina -> Johannesburg listed) and labels
+# Johannesburg and the busiest place; change-point flags in plain words,
+# each note once, no CTDC citation without a CTDC batch; every page
+# renders (pdftoppm -r 60): one PNG per page and none blank.
 # Exit 0 pass, 77 skip (last line says why), anything else fails.
 set -uo pipefail
 
@@ -26,7 +33,8 @@ export CORRIDOR_HMAC_KEY=${CORRIDOR_HMAC_KEY:-0123456789abcdef0123456789abcdef}
 unset SOURCE_DATE_EPOCH
 
 $CORRIDOR -q db init || fail "db init"
-$CORRIDOR synth --cases 4000 --seed 11 --from 2017Q1 --to 2019Q4 \
+# 12000 cases: about 1,100 in 2019Q4, so the headline needs a separator
+$CORRIDOR synth --cases 12000 --seed 11 --from 2017Q1 --to 2019Q4 \
 	-o "$T/synth.csv" || fail "synth"
 $CORRIDOR -q load --format cases "$T/synth.csv" || fail "load"
 
@@ -98,6 +106,10 @@ $CORRIDOR stats overview --from 2019Q4 --to 2019Q4 --format json \
 	>"$T/ov.json" || fail "stats overview"
 tr '\n' ' ' <"$T/a.txt" | tr -s ' ' >"$T/a1.txt"
 has() { grep -qF -- "$1" "$T/a1.txt" || fail "brief lacks '$1' ($2)"; }
+# thousands separators as the brief prints them: 1882 -> 1,882
+grp() { sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|[^0-9]\)/\1,\2\3/; ta' <<<"$1"; }
+[ "$(grp 1234567)" = 1,234,567 ] && [ "$(grp 999)" = 999 ] ||
+	fail "grp helper: $(grp 1234567) $(grp 999)"
 row() { jq -c "[.rows[] | select(.table == \"$1\" and .margin == false)]$2" \
 	"$T/ov.json"; }
 # change words as cor_stats_change_words, with "-0%" printed "0%"
@@ -113,7 +125,11 @@ words() {
 n=$(row summary '[] | select(.measure == "cases") | .n')
 [ -n "$n" ] && [ "$n" != null ] || fail "no cases count in stats JSON"
 grep -qx 'Cases identified' "$T/a.txt" || fail "no headline box"
-grep -qx "$n" "$T/a.txt" || fail "headline figure $n not printed"
+[ "$n" -ge 1000 ] || fail "fixture: $n cases in 2019Q4, want >= 1000 to" \
+	"check thousands separators"
+grep -qx "$(grp "$n")" "$T/a.txt" ||
+	fail "headline figure $n not printed as $(grp "$n")"
+grep -qx "$n" "$T/a.txt" && fail "headline figure $n printed without separator"
 nchk=1
 for m in cases minors women_girls; do
 	r=$(row summary "[] | select(.measure == \"$m\")")
@@ -128,13 +144,13 @@ for m in cases minors women_girls; do
 	has "vs 2018Q4: $w2" "$m change on a year earlier"
 	nchk=$((nchk + 2))
 	[ "$m" = cases ] && {
-		has "In 2019Q4, $n cases were identified in the Southern Route: $w1 on 2019Q3 and $w2 on 2018Q4." "summary"
+		has "In 2019Q4, $(grp "$n") cases were identified on the Southern Route: $w1 on 2019Q3 and $w2 on 2018Q4." "summary"
 		continue
 	}
 	s=$(get share)
 	[ "$s" != null ] || continue
 	v=$(awk -v s="$s" -v l="$(get share_ci_low)" -v h="$(get share_ci_high)" \
-		-v n="$(get n)" 'BEGIN { printf "%.1f%%|95%% CI %.1f-%.1f%%; %d cases",
+		-v n="$(grp "$(get n)")" 'BEGIN { printf "%.1f%%|95%% CI %.1f-%.1f%%; %s cases",
 		100 * s, 100 * l, 100 * h, n }')
 	grep -qx -- "${v%%|*}" "$T/a.txt" || fail "share of $m ${v%%|*} not printed"
 	has "${v#*|}" "share of $m: interval and count"
@@ -151,27 +167,68 @@ for t in exploitation citizenship; do
 	sh=$(jq -r .share <<<"$r")
 	lo=$(jq -r .share_ci_low <<<"$r")
 	hi=$(jq -r .share_ci_high <<<"$r")
-	has "$(awk -v n="$cnt" -v s="$sh" -v l="$lo" -v h="$hi" 'BEGIN {
-		printf "%d cases, %.1f%% (%.1f-%.1f)", n, 100 * s, 100 * l,
+	has "$(awk -v n="$(grp "$cnt")" -v s="$sh" -v l="$lo" -v h="$hi" 'BEGIN {
+		printf "%s cases, %.1f%% (%.1f-%.1f)", n, 100 * s, 100 * l,
 		100 * h }')" "leading $t"
 	nchk=$((nchk + 2))
 	: "$v"
 done
 grep -E -q '(^|[^0-9.])[-+]0%' "$T/a1.txt" && fail "'-0%' or '+0%' printed"
-# age bands in numeric order in the chart (drawn, hence extracted, top down)
-prev=0
+# age bands in numeric order down the chart: the top of each label
+# (pdftotext -bbox, points from the top of its page; extraction order is
+# not drawing order)
+pdftotext -q -bbox -enc UTF-8 "$T/a.pdf" "$T/a.bbox" || fail "pdftotext -bbox"
+prev=0 nb=0
 for band in '9–17' '18–20' '21–23' '30–38' '48+'; do
-	l=$(grep -nx -- "$band" "$T/a.txt" | head -1 | cut -d: -f1)
+	l=$(grep -F ">$band</word>" "$T/a.bbox" | head -1 |
+		sed -n 's/.*yMin="\([0-9.]*\)".*/\1/p')
 	[ -n "$l" ] || continue
-	[ "$l" -gt "$prev" ] || fail "age band $band out of order"
+	awk -v a="$l" -v b="$prev" 'BEGIN { exit !(a > b) }' ||
+		fail "age band $band out of order (y $l after $prev)"
 	prev=$l
+	nb=$((nb + 1))
 done
-[ "$prev" -gt 0 ] || fail "no age band label found"
+[ "$nb" -ge 3 ] || fail "only $nb age band labels found"
 # disclosure control is joint: the cells withheld are those of one
 # `stats brief` request (no Missing Migrants / UNHCR data: no other)
-sup=$($CORRIDOR stats brief --from 2019Q4 --to 2019Q4 --format json |
-	jq .cells_suppressed)
-has "Cells withheld in this brief: $sup." "joint suppression count"
+$CORRIDOR stats brief --from 2019Q4 --to 2019Q4 --format json \
+	>"$T/br.json" || fail "stats brief"
+sup=$(jq .cells_suppressed "$T/br.json")
+has "Cells withheld in this brief: $(grp "$sup")." "joint suppression count"
+
+# route map: every leg between places drawn, not only the busiest; the
+# legs not in the table are listed under it ("Other legs on the map")
+ml=$(jq -r '[.rows[] | select(.table == "legs" and .margin == false and
+	.from == "ZA-MUSINA" and .to == "ZA-JOHANNESBURG")][0].n // empty' \
+	"$T/br.json")
+[ -n "$ml" ] && [ "$ml" != null ] ||
+	fail "fixture: no Musina -> Johannesburg leg in stats brief"
+grep -qE "Musina \(ZA\) (→ )?Johannesburg \(ZA\)( $(grp "$ml")[;.]| $(grp "$ml") )" \
+	"$T/a1.txt" || fail "leg Musina -> Johannesburg ($ml) not listed"
+# the key stars a place the map could not label: Johannesburg and the
+# busiest place (Moyale (ET) here) are labelled
+grep -qx 'Johannesburg (ZA)' "$T/a.txt" || fail "no Johannesburg label"
+grep -q 'Johannesburg (ZA) \*' "$T/a.txt" && fail "Johannesburg not labelled"
+top=$(jq -r '[.rows[] | select(.table == "nodes" and .margin == false and
+	.suppressed == false)] | max_by(.n) | "\(.place_name) (\(.place[0:2]))"' \
+	"$T/br.json")
+grep -q "^$top" "$T/a.txt" || fail "busiest place $top not in the key"
+grep -q "^$top.* \*\$" "$T/a.txt" && fail "busiest place $top not labelled"
+# notes: change points in plain words, once each; no jargon, no repeats
+grep -qE 'Note \(|\(PELT\)|^flag:' "$T/a.txt" && fail "statistics jargon in notes"
+nq=0
+for q in $(jq -r '.warnings[] | select(startswith("flag: ")) |
+	capture("from (?<q>[0-9]{4}Q[1-4])").q' "$T/br.json"); do
+	nq=$((nq + 1))
+	c=$(grep -cF "may have shifted in $q (automatic change-point flag, not a finding)." "$T/a.txt")
+	[ "$c" -eq 1 ] || fail "change point $q stated $c times"
+done
+[ "$nq" -ge 1 ] || echo "note: no change-point flag in this fixture," \
+	"wording not checked"
+grep -q 'not a finding).*not a finding' "$T/a.txt" && fail "flag worded twice"
+d=$(grep '^Note: ' "$T/a.txt" | sort | uniq -d)
+[ -z "$d" ] || fail "note repeated: $d"
+grep -q 'CTDC' "$T/a.txt" && fail "CTDC cited without a CTDC batch"
 
 # an empty quarter renders and says so
 $CORRIDOR -q brief --quarter 2010Q1 -o "$T/e.pdf" || fail "empty quarter"
@@ -183,8 +240,32 @@ $CORRIDOR -q brief --quarter 2019Q4 --county KE011 -o "$T/c.pdf" ||
 	fail "county brief"
 pdftotext -q -enc UTF-8 "$T/c.pdf" "$T/c.txt" || fail "pdftotext c"
 grep -q 'Isiolo County (KE011)' "$T/c.txt" || fail "county brief title"
+# the county request counts cases identified in, coming from or routed
+# through the county: worded so, with the count identified in it
+tr '\n' ' ' <"$T/c.txt" | tr -s ' ' >"$T/c1.txt"
+$CORRIDOR stats brief --from 2019Q4 --to 2019Q4 --county KE011 \
+	--format json >"$T/cbr.json" || fail "stats brief --county"
+cn=$(jq -r '[.rows[] | select(.table == "summary" and .measure == "cases")][0].n' \
+	"$T/cbr.json")
+ci=$(jq -r '[.rows[] | select(.table == "counties" and .county == "KE011")][0] |
+	if .suppressed then "x" else .n end' "$T/cbr.json")
+[ -n "$cn" ] && [ "$cn" != null ] && [ -n "$ci" ] && [ "$ci" != null ] ||
+	fail "no county counts in stats brief --county"
+[ "$ci" = x ] || [ "$ci" -le "$cn" ] || fail "identified $ci > linked $cn"
+grep -qx 'Cases linked to Isiolo' "$T/c.txt" || fail "county headline label"
+grep -qx "$(grp "$cn")" "$T/c.txt" || fail "county headline $cn not printed"
+grep -qF "cases were linked to Isiolo (identified in, coming from or passing through the county)" \
+	"$T/c1.txt" || fail "county summary wording"
+grep -qF "$(grp "$cn") cases were linked to Isiolo" "$T/c1.txt" ||
+	fail "county summary count"
+[ "$ci" = x ] || grep -qF "Of these, $(grp "$ci") were identified in Isiolo itself." \
+	"$T/c1.txt" || fail "identified-in count $ci not stated"
+grep -q 'cases were identified in Isiolo' "$T/c1.txt" &&
+	fail "county count worded as identified in the county"
+grep -qF 'Not filtered by county' "$T/c1.txt" ||
+	fail "county page 4 does not say the public sources are route-wide"
 $CORRIDOR -q brief --quarter 2019Q4 --county KE999 -o "$T/z.pdf" \
 	2>/dev/null && fail "unknown county accepted"
 [ ! -e "$T/z.pdf" ] || fail "unknown county wrote a file"
-echo "ok: $pages pages rendered non-blank, fonts embedded, $nchk headline figures equal stats overview, $sup cells withheld jointly, byte-identical"
+echo "ok: $pages pages rendered non-blank, fonts embedded, $nchk headline figures equal stats overview, $sup cells withheld jointly, byte-identical, county wording ($cn linked, $ci identified), Musina -> Johannesburg $ml listed"
 exit 0

@@ -22,14 +22,23 @@ static PGconn *conn;
  * Marsabit - Isiolo, fee 400, 30 days; 3 female SOM minors trafficking
  * Moyale - Isiolo intercepted at Isiolo, fee 200), one case on 2020-01-01.
  * Batch 2 (cases, synthetic): 5 cases in 2017. Batch 3 (mmp): incidents.
- * Batch 4 (unhcr): stocks ETH->ZAF. */
+ * Batch 4 (unhcr): stocks ETH->ZAF. Batch 5 (ctdc): 7 global CTDC records
+ * of 2019 (registration year only) and 4 dated 2019-11-15: not part of
+ * case statistics unless --source ctdc. */
 static const char *fixture =
 	"INSERT INTO batch (id, sha256, format, file_name, corridor_version,"
 	" synthetic) VALUES"
 	" (1, repeat('a', 64), 'cases', 'fixture.csv', 'test', false),"
 	" (2, repeat('b', 64), 'cases', 'synth.csv', 'test', true),"
 	" (3, repeat('c', 64), 'mmp', 'mmp.csv', 'test', false),"
-	" (4, repeat('d', 64), 'unhcr', 'unhcr.csv', 'test', false);"
+	" (4, repeat('d', 64), 'unhcr', 'unhcr.csv', 'test', false),"
+	" (5, repeat('e', 64), 'ctdc', 'ctdc.csv', 'test', false);"
+	"INSERT INTO case_record (batch_id, registration_date,"
+	" registration_year, case_type, citizenship)"
+	" SELECT 5, NULL::date, 2019, 'trafficking', 'PHL'"
+	" FROM generate_series(1, 7)"
+	" UNION ALL SELECT 5, '2019-11-15'::date, 2019, 'trafficking', 'UKR'"
+	" FROM generate_series(1, 4);"
 	"INSERT INTO case_record (batch_id, registration_date,"
 	" registration_year, case_type, sex, age, age_band, is_minor,"
 	" citizenship, route, interception_place, identification_county,"
@@ -499,6 +508,353 @@ static void test_synthetic_and_json(void **state)
 	cor_stats_result_free(r);
 }
 
+static cor_stats_result *run_req(const cor_stats_req *req)
+{
+	cor_stats_result *r = NULL;
+	cor_err err;
+
+	cor_err_clear(&err);
+	if (cor_stats_run(conn, req, &r, &err) != 0)
+		fail_msg("cor_stats_run: %s", err.msg);
+	assert_non_null(r);
+	return r;
+}
+
+/* Issue: a year-long window's previous period is its year earlier; both
+ * columns must count it (2018: 8 cases; 2017: 5, synthetic batch). */
+static void test_year_earlier_full_year(void **state)
+{
+	cor_stats_result *r = run(COR_STATS_OVERVIEW, "2019Q1", "2019Q4");
+
+	(void)state;
+	assert_int_equal(cell(r, "summary", 0, "n")->n, 6 + 7 + 10 + 12);
+	assert_int_equal(cell(r, "summary", 0, "n_previous")->n, 8);
+	assert_int_equal(cell(r, "summary", 0, "n_year_ago")->n, 8);
+	/* poisson.test(c(35, 8))$estimate = 4.375 */
+	assert_int_equal(cell(r, "summary", 0, "rr_year_ago")->status,
+	                 COR_CELL_OK);
+	assert_true(fabs(cell(r, "summary", 0, "rr_year_ago")->v - 4.375) <
+	            1e-12);
+	cor_stats_result_free(r);
+	r = run(COR_STATS_OVERVIEW, "2018Q1", "2018Q4");
+	assert_int_equal(cell(r, "summary", 0, "n")->n, 8);
+	assert_int_equal(cell(r, "summary", 0, "n_previous")->n, 5);
+	assert_int_equal(cell(r, "summary", 0, "n_year_ago")->n, 5);
+	cor_stats_result_free(r);
+}
+
+/* Issue: case statistics default to format "cases"; CTDC only when asked
+ * for; params show the effective source. */
+static void test_default_source(void **state)
+{
+	cor_stats_req req;
+	cor_stats_result *r;
+
+	(void)state;
+	r = run(COR_STATS_OVERVIEW, "2019Q4", "2019Q4");
+	assert_int_equal(cell(r, "summary", 0, "n")->n, 12);  /* not 16 */
+	assert_non_null(r->req.source);
+	assert_string_equal(r->req.source, "cases");
+	for (int i = 0; i < r->nbatch; i++)
+		assert_int_not_equal(r->batches[i], 5);
+	cor_stats_result_free(r);
+	cor_stats_req_init(&req);
+	req.kind = COR_STATS_OVERVIEW;
+	req.source = "ctdc";
+	r = run_req(&req);
+	/* all dates: 7 undated + 4 dated CTDC records */
+	assert_int_equal(cell(r, "summary", 0, "n")->n, 11);
+	assert_string_equal(r->req.source, "ctdc");
+	assert_int_equal(r->nbatch, 1);
+	assert_int_equal(r->batches[0], 5);
+	cor_stats_result_free(r);
+	req.source = "5";
+	r = run_req(&req);
+	assert_int_equal(cell(r, "summary", 0, "n")->n, 11);
+	assert_string_equal(r->req.source, "5");
+	cor_stats_result_free(r);
+	/* incidents keep reading Missing Migrants */
+	r = run(COR_STATS_INCIDENTS, "2019Q4", "2019Q4");
+	assert_int_equal(cell(r, "incidents_period", 0, "n")->n, 13);
+	assert_null(r->req.source);
+	cor_stats_result_free(r);
+}
+
+/* Issue: unknown filter values are usage errors naming the value. */
+static void test_unknown_filters(void **state)
+{
+	static const struct {
+		const char *county, *cit, *ct, *sex, *want;
+	} bad[] = {
+		{ "KE999", NULL, NULL, NULL, "KE999" },
+		{ "KE048", NULL, NULL, NULL, "KE001-KE047" },
+		{ "TZ01", NULL, NULL, NULL, "KE001-KE047" },
+		{ NULL, "XXZ", NULL, NULL, "XXZ" },
+		{ NULL, "eth", NULL, NULL, "eth" },
+		{ NULL, NULL, "labour", NULL, "labour" },
+		{ NULL, NULL, NULL, "f", "'f'" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cor_stats_req req;
+		cor_stats_result *r = NULL;
+		cor_err err;
+
+		cor_stats_req_init(&req);
+		req.kind = COR_STATS_OVERVIEW;
+		req.county = bad[i].county;
+		req.citizenship = bad[i].cit;
+		req.case_type = bad[i].ct;
+		req.sex = bad[i].sex;
+		cor_err_clear(&err);
+		assert_int_equal(cor_stats_run(conn, &req, &r, &err),
+		                 COR_EINVAL);
+		assert_null(r);
+		assert_non_null(strstr(err.msg, bad[i].want));
+		/* the CLI maps it to exit 2 (usage) */
+		assert_int_equal(cor_status_exit(err.code), COR_EXIT_USAGE);
+		assert_int_equal(PQtransactionStatus(conn), PQTRANS_IDLE);
+	}
+	/* a real county and country still work */
+	{
+		cor_stats_req req;
+		cor_stats_result *r;
+
+		cor_stats_req_init(&req);
+		req.kind = COR_STATS_OVERVIEW;
+		req.county = "KE047";
+		req.citizenship = "SOM";
+		r = run_req(&req);
+		cor_stats_result_free(r);
+	}
+}
+
+/* Quarterly counts counts[0..n-1] from 2010Q1 as a new batch 90 (format
+ * cases) inside the caller's transaction. */
+static void insert_series(const int *counts, int n)
+{
+	char sql[256];
+
+	cor_test_exec(conn, "INSERT INTO batch (id, sha256, format, file_name,"
+	              " corridor_version) VALUES (90, repeat('9', 64),"
+	              " 'cases', 'series.csv', 'test')");
+	for (int i = 0; i < n; i++) {
+		snprintf(sql, sizeof(sql), "INSERT INTO case_record (batch_id,"
+		         " registration_date, registration_year, case_type)"
+		         " SELECT 90, make_date(%d, %d, 15), %d, 'smuggling'"
+		         " FROM generate_series(1, %d)", 2010 + i / 4,
+		         (i % 4) * 3 + 2, 2010 + i / 4, counts[i]);
+		cor_test_exec(conn, sql);
+	}
+}
+
+/* Flags of the series of a trend over 2010Q1.. of the inserted batch. */
+static int flags_of(const int *counts, int n, int *first)
+{
+	cor_stats_req req;
+	cor_stats_result *r;
+	cor_err err;
+	const cor_stats_table *t;
+	int nf = 0, cf;
+
+	cor_test_exec(conn, "BEGIN");
+	insert_series(counts, n);
+	cor_stats_req_init(&req);
+	req.kind = COR_STATS_TREND;
+	req.source = "90";
+	assert_int_equal(cor_stats_parse_bound("2010Q1", 0, req.from, &err),
+	                 0);
+	assert_int_equal(cor_stats_parse_bound(n > 8 ? "2012" : "2011", 1,
+	                                       req.to, &err), 0);
+	r = run_req(&req);
+	cor_test_exec(conn, "ROLLBACK");
+	t = cor_stats_table_find(r, "series");
+	assert_non_null(t);
+	assert_int_equal(t->nrow, n);
+	cf = cor_stats_col_find(t, "flag");
+	*first = -1;
+	for (int i = 0; i < t->nrow; i++) {
+		assert_int_equal(t->rows[i].cells[1].n, counts[i]);
+		if (t->rows[i].cells[cf].code != NULL &&
+		    t->rows[i].cells[cf].code[0] != '\0') {
+			if (*first < 0)
+				*first = i;
+			nf++;
+			assert_non_null(strstr(t->rows[i].cells[cf].code,
+			                       "automatic flag, not a finding"));
+		}
+	}
+	cor_stats_result_free(r);
+	return nf;
+}
+
+/* Issue: seasonal peaks (every Q3) are no change in level; a real shift
+ * is flagged once, at the period it starts. */
+static void test_changepoints(void **state)
+{
+	static const int shift[12] = { 20, 20, 20, 20, 20, 20,
+	                               60, 60, 60, 60, 60, 60 };
+	static const int shift8[8] = { 20, 20, 20, 20, 60, 60, 60, 60 };
+	static const int seas[12] = { 20, 20, 40, 20, 20, 20, 40, 20,
+	                              20, 20, 40, 20 };
+	static const int seas_big[12] = { 200, 200, 300, 200, 200, 200, 300,
+	                                  200, 200, 200, 300, 200 };
+	int first;
+
+	(void)state;
+	assert_int_equal(flags_of(seas, 12, &first), 0);
+	assert_int_equal(flags_of(seas_big, 12, &first), 0);
+	assert_int_equal(flags_of(shift, 12, &first), 1);
+	assert_int_equal(first, 6);                     /* 2011Q3 */
+	assert_int_equal(flags_of(shift8, 8, &first), 1);
+	assert_int_equal(first, 4);                     /* 2011Q1 */
+}
+
+/* Issue: a node's passing total, its role counts and the legs leaving it
+ * are linked: n(P) = origin + transit + interception + destination and
+ * n(P) = legs from P + interception + destination. Fixture (2015Q2):
+ * 40 cases ET-MOYALE > KE-MOYALE > KE-MARSABIT and 3 intercepted at
+ * KE-MOYALE (route ET-MOYALE > KE-MOYALE): at KE-MOYALE n 43 = transit
+ * 40 + interception 3, leg KE-MOYALE > KE-MARSABIT 40. The 3 must not be
+ * recoverable as n - leg in the brief (both tables in one output). */
+static void test_nodes_legs_disclosure(void **state)
+{
+	cor_stats_req req;
+	cor_stats_result *r, *u;
+	cor_err err;
+	int ri, lj;
+	const cor_stats_cell *n, *ni, *nd, *nt, *no, *leg;
+
+	(void)state;
+	cor_test_exec(conn, "BEGIN;"
+	              "INSERT INTO batch (id, sha256, format, file_name,"
+	              " corridor_version) VALUES (91, repeat('8', 64),"
+	              " 'cases', 'nodes.csv', 'test');"
+	              "INSERT INTO case_record (batch_id, registration_date,"
+	              " registration_year, case_type, route)"
+	              " SELECT 91, '2015-05-01', 2015, 'smuggling',"
+	              " '{ET-MOYALE,KE-MOYALE,KE-MARSABIT}'"
+	              " FROM generate_series(1, 40);"
+	              "INSERT INTO case_record (batch_id, registration_date,"
+	              " registration_year, case_type, route,"
+	              " interception_place)"
+	              " SELECT 91, '2015-05-02', 2015, 'smuggling',"
+	              " '{ET-MOYALE,KE-MOYALE}', 'KE-MOYALE'"
+	              " FROM generate_series(1, 3)");
+	cor_stats_req_init(&req);
+	req.kind = COR_STATS_BRIEF;
+	assert_int_equal(cor_stats_parse_bound("2015Q2", 0, req.from, &err),
+	                 0);
+	assert_int_equal(cor_stats_parse_bound("2015Q2", 1, req.to, &err), 0);
+	r = run_req(&req);
+	req.no_suppress = 1;
+	u = run_req(&req);
+	req.no_suppress = 0;
+	cor_test_exec(conn, "ROLLBACK");
+	/* the relations hold on the true values */
+	ri = row_of(u, "nodes", "place", "KE-MOYALE");
+	assert_int_equal(cell(u, "nodes", ri, "n")->n, 43);
+	assert_int_equal(cell(u, "nodes", ri, "n_origin")->n, 0);
+	assert_int_equal(cell(u, "nodes", ri, "n_transit")->n, 40);
+	assert_int_equal(cell(u, "nodes", ri, "n_interception")->n, 3);
+	assert_int_equal(cell(u, "nodes", ri, "n_destination")->n, 0);
+	lj = row_of(u, "legs", "from", "KE-MOYALE");
+	assert_int_equal(cell(u, "legs", lj, "n")->n, 40);
+	assert_string_equal(cell(u, "legs", lj, "to")->code, "KE-MARSABIT");
+	/* after suppression: 3 withheld, and not total - leg - dest */
+	ri = row_of(r, "nodes", "place", "KE-MOYALE");
+	lj = row_of(r, "legs", "from", "KE-MOYALE");
+	n = cell(r, "nodes", ri, "n");
+	no = cell(r, "nodes", ri, "n_origin");
+	nt = cell(r, "nodes", ri, "n_transit");
+	ni = cell(r, "nodes", ri, "n_interception");
+	nd = cell(r, "nodes", ri, "n_destination");
+	leg = cell(r, "legs", lj, "n");
+	assert_int_equal(ni->status, COR_CELL_SUPPRESSED);
+	assert_int_equal(ni->primary, 1);
+	assert_true(n->status == COR_CELL_SUPPRESSED ||
+	            leg->status == COR_CELL_SUPPRESSED ||
+	            nd->status == COR_CELL_SUPPRESSED);
+	/* nor from the node row: total - origin - transit - destination */
+	assert_true(n->status == COR_CELL_SUPPRESSED ||
+	            no->status == COR_CELL_SUPPRESSED ||
+	            nt->status == COR_CELL_SUPPRESSED ||
+	            nd->status == COR_CELL_SUPPRESSED);
+	/* no constraint of the output has exactly one withheld cell */
+	for (int c = 0; c < r->ncons; c++) {
+		const cor_stats_constraint *cn = &r->cons[c];
+		int ns = r->tables[cn->total.table].rows[cn->total.row]
+		         .cells[cn->total.col].status == COR_CELL_SUPPRESSED;
+		for (int m = 0; m < cn->nmem; m++)
+			ns += r->tables[cn->mem[m].table].rows[cn->mem[m].row]
+			      .cells[cn->mem[m].col].status ==
+			      COR_CELL_SUPPRESSED;
+		assert_int_not_equal(ns, 1);
+	}
+	/* the declared constraint: n(P) = leg + interception + destination */
+	{
+		int found = 0;
+		for (int c = 0; c < r->ncons; c++) {
+			const cor_stats_constraint *cn = &r->cons[c];
+			if (cn->total.table ==
+			    (int)(cor_stats_table_find(r, "nodes") - r->tables) &&
+			    cn->total.row == ri && cn->nmem == 3)
+				found = 1;
+		}
+		assert_true(found);
+	}
+	cor_stats_result_free(r);
+	cor_stats_result_free(u);
+}
+
+/* Issue: withheld rate ratios are derived (never "<k"); age bands in
+ * numeric order; distinct HXL hashtags for the two rate ratios. */
+static void test_cosmetics(void **state)
+{
+	cor_stats_result *r = run(COR_STATS_TREND, "2019Q3", "2020Q1");
+	const cor_stats_cell *c;
+	const cor_stats_table *t;
+	char buf[64];
+	int ca, cs, seen = 0;
+
+	(void)state;
+	/* 2020Q1: 1 case, withheld as a count (<5); its rate ratio to
+	 * 2019Q4 is derived */
+	assert_int_equal(cell(r, "series", 2, "n")->primary, 1);
+	c = cell(r, "series", 2, "rate_ratio");
+	assert_int_equal(c->status, COR_CELL_SUPPRESSED);
+	assert_int_equal(c->primary, 0);
+	t = cor_stats_table_find(r, "series");
+	cor_stats_cell_format(r, t, 2, cor_stats_col_find(t, "rate_ratio"),
+	                      buf, sizeof(buf));
+	assert_null(strchr(buf, '<'));
+	cor_stats_result_free(r);
+	r = run(COR_STATS_OVERVIEW, "2019Q4", "2019Q4");
+	t = cor_stats_table_find(r, "summary");
+	assert_string_equal(t->cols[cor_stats_col_find(t, "rate_ratio")].hxl,
+	                    "#indicator+ratio+prev");
+	assert_string_equal(t->cols[cor_stats_col_find(t,
+	                    "rr_year_ago")].hxl, "#indicator+ratio+yoy");
+	cor_stats_result_free(r);
+	/* sex x age column margins: 9--17 before 24--26 (text order would
+	 * put "24--26" first) */
+	r = run(COR_STATS_PROFILE, "2019Q4", "2019Q4");
+	t = cor_stats_table_find(r, "sex_age");
+	cs = cor_stats_col_find(t, "sex");
+	ca = cor_stats_col_find(t, "age_band");
+	for (int i = 0; i < t->nrow; i++) {
+		const cor_stats_cell *s = &t->rows[i].cells[cs];
+		const cor_stats_cell *a = &t->rows[i].cells[ca];
+		if (s->code != NULL || a->code == NULL)
+			continue;
+		assert_string_equal(a->code, seen == 0 ? "9--17" : "24--26");
+		seen++;
+	}
+	assert_int_equal(seen, 2);
+	cor_stats_result_free(r);
+}
+
 /* --no-suppress: only the owner of case_record. */
 static void test_owner(void **state)
 {
@@ -528,6 +884,12 @@ int main(void)
 		cmocka_unit_test(test_brief_working_set_county),
 		cmocka_unit_test(test_incidents_stocks),
 		cmocka_unit_test(test_synthetic_and_json),
+		cmocka_unit_test(test_year_earlier_full_year),
+		cmocka_unit_test(test_default_source),
+		cmocka_unit_test(test_unknown_filters),
+		cmocka_unit_test(test_changepoints),
+		cmocka_unit_test(test_nodes_legs_disclosure),
+		cmocka_unit_test(test_cosmetics),
 		cmocka_unit_test(test_owner),
 	};
 
