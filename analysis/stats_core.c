@@ -1182,6 +1182,15 @@ int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err)
 /* Formatting                                                           */
 /* ------------------------------------------------------------------ */
 
+/* 1 when s holds a lower-case ASCII letter. */
+static int has_lower(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'a' && *s <= 'z')
+			return 1;
+	return 0;
+}
+
 /* Prints v with sensible precision; v finite by construction. */
 static void num(char *buf, size_t n, double v)
 {
@@ -1213,6 +1222,10 @@ const char *cor_stats_cell_format(const cor_stats_result *r,
 			snprintf(buf, n, "Total");
 		else if (c->code == NULL)
 			snprintf(buf, n, "%s", c->name != NULL ? c->name : "");
+		else if (c->name != NULL && has_lower(c->code))
+			/* a code word such as "women_girls": its label says
+			 * it; ISO codes and P-codes stay beside the name */
+			snprintf(buf, n, "%s", c->name);
 		else if (c->name != NULL && strcmp(c->name, c->code) != 0)
 			snprintf(buf, n, "%s %s", c->code, c->name);
 		else
@@ -1345,10 +1358,20 @@ static void params_line(const cor_stats_result *r, char *buf, size_t n)
 	const cor_stats_req *q = &r->req;
 	size_t o;
 
-	o = (size_t)snprintf(buf, n, "period %s..%s, by %s",
-	                     q->from[0] ? q->from : "(all)",
-	                     q->to[0] ? q->to : "(all)",
-	                     cor_stats_by_name(q->by));
+	/* the grouping matters only for kinds that print a series */
+	int series = r->kind == COR_STATS_TREND ||
+	             r->kind == COR_STATS_INCIDENTS ||
+	             r->kind == COR_STATS_BRIEF;
+
+	if (q->from[0] == '\0' && q->to[0] == '\0')
+		o = (size_t)snprintf(buf, n, "period: all dates");
+	else
+		o = (size_t)snprintf(buf, n, "period %s..%s",
+		                     q->from[0] ? q->from : "start",
+		                     q->to[0] ? q->to : "end");
+	if (series && o < n)
+		o += (size_t)snprintf(buf + o, n - o, ", by %s",
+		                      cor_stats_by_name(q->by));
 #define ADDF(name, v) do { \
 	if ((v) != NULL && o < n) \
 		o += (size_t)snprintf(buf + o, n - o, ", %s %s", name, v); \
