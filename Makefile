@@ -39,7 +39,7 @@ BIN      := $(BUILD)/corridor
 HDRS     := $(wildcard include/corridor/*.h etl/*.h)
 
 .PHONY: all check installcheck all-tests demo bench install uninstall \
-	clean deps valgrind
+	clean deps valgrind fuzz
 .DEFAULT_GOAL := all
 
 all: corridor
@@ -97,6 +97,19 @@ check: deps
 
 valgrind: all-tests
 	@BUILD=$(BUILD) VALGRIND=1 scripts/run-tests.sh unit
+
+# libFuzzer harness for the CSV reader and cell parsers (clang needed:
+# apt-get install clang). Seeds: tests/fixtures/etl; new finds go to
+# build/fuzz/corpus. FUZZ_SECONDS bounds the run.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := tests/fuzz/fuzz_csv.c etl/csv_reader.c etl/etl_parse.c etl/core.c
+fuzz: $(FUZZ_SRC) $(HDRS)
+	@mkdir -p build/fuzz/corpus
+	clang -std=c17 -D_DEFAULT_SOURCE -g -O1 -Iinclude $(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(FUZZ_SRC) -lcsv -o build/fuzz/fuzz_csv
+	build/fuzz/fuzz_csv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-timeout=10 build/fuzz/corpus tests/fixtures/etl
 
 demo: deps
 	@scripts/demo.sh

@@ -372,6 +372,23 @@ int cor_etl_csv_read(FILE *fp, const char *name, const cor_etl_csv_opts *o,
 			csv_set_space_func(&p, delim == '\t' ? is_blank_only
 			                                     : NULL);
 		}
+		{
+			/* A NUL would silently cut the field short (C strings,
+			 * and PostgreSQL text cannot hold it): refuse. Found by
+			 * tests/fuzz/fuzz_csv.c. */
+			const char *z = memchr(buf + start, '\0', ll);
+
+			if (z != NULL) {
+				char at[32];
+
+				snprintf(at, sizeof(at), "%zu",
+				         (size_t)(z - (buf + start)) + 1);
+				rc = fail_at(r, COR_EDATA, line,
+				             "NUL byte (0x00) at byte %s of the "
+				             "line: not a text file?", at);
+				goto out;
+			}
+		}
 		if (enc == COR_ENC_UTF8) {
 			size_t bad;
 

@@ -104,6 +104,32 @@ static void test_c02_encoding(void **state)
 	assert_string_equal(c.f[1][1], want);
 }
 
+/* A NUL byte inside a field (found by tests/fuzz/fuzz_csv.c) refuses the
+ * file naming the line, in every encoding; it never cuts a value short. */
+static void test_nul_byte(void **state)
+{
+	static const char data[] = "case_id,note\n1,ok\n2,ab\0cd\n";
+	static const int enc[] = { COR_ENC_UTF8, COR_ENC_LATIN1,
+	                           COR_ENC_CP1252 };
+	(void)state;
+	for (size_t i = 0; i < sizeof(enc) / sizeof(enc[0]); i++) {
+		cor_etl_csv_opts o = { enc[i], 0 };
+		struct coll c;
+		cor_err err;
+		FILE *fp = fmemopen((void *)data, sizeof(data) - 1, "rb");
+
+		assert_non_null(fp);
+		memset(&c, 0, sizeof(c));
+		cor_err_clear(&err);
+		assert_int_equal(cor_etl_csv_read(fp, "nul.csv", &o, collect,
+		                                  &c, NULL, &err), COR_EDATA);
+		fclose(fp);
+		assert_int_equal(err.line, 3);
+		assert_non_null(strstr(err.msg, "NUL byte (0x00) at byte 5"));
+		assert_int_equal(c.n, 2);   /* header and line 2 only */
+	}
+}
+
 /* C03: CRLF line ends leave no CR in values. */
 static void test_c03_crlf(void **state)
 {
@@ -807,6 +833,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_c01_bom),
 		cmocka_unit_test(test_c02_encoding),
+		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_c03_crlf),
 		cmocka_unit_test(test_c04_quoted_newline),
 		cmocka_unit_test(test_c12_trailing),
