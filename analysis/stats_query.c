@@ -62,10 +62,11 @@ typedef struct run {
 /* Filter on case_record c joined to batch b; uses $1..$8 (all of them, so
  * every parameter's type is known). Dates are compared as dates. County
  * $6: identified in, originating from, or a route step at a gazetteer
- * place of the county; the places of the county are listed once (an
- * initplan) and each route is tested by array overlap, which equals
- * EXISTS (a route step joined to place with that admin1) without a
- * subquery and join per row. */
+ * place of the county, i.e. identification_county = $6 OR origin_admin1 =
+ * $6 OR route && ARRAY(SELECT id FROM place WHERE admin1 = $6); the
+ * loader stores the Kenyan counties each case touches in c.counties
+ * (sql/006_case_counties.sql), so the test is one containment, found by
+ * its GIN index (tests/db/test_stats.c checks both give the same rows). */
 #define CASE_FROM \
 	" FROM case_record c JOIN batch b ON b.id = c.batch_id AND b.active "
 #define CASE_WHERE \
@@ -74,9 +75,26 @@ typedef struct run {
 	" AND ($3::text IS NULL OR c.case_type = $3::text)" \
 	" AND ($4::text IS NULL OR c.citizenship = $4::text)" \
 	" AND ($5::text IS NULL OR c.sex = $5::text)" \
-	" AND ($6::text IS NULL OR c.identification_county = $6::text" \
-	"      OR c.origin_admin1 = $6::text OR c.route && ARRAY(SELECT" \
-	"      pc.id FROM place pc WHERE pc.admin1 = $6::text))" \
+	" AND ($6::text IS NULL OR c.counties @> ARRAY[$6::text])" \
+	" AND ($7::bigint IS NULL OR c.batch_id = $7::bigint)" \
+	" AND ($8::text IS NULL OR b.format = $8::text) "
+
+/* The same filters on the quarterly counts (case_quarter_count, sql/006:
+ * n cases per batch, quarter of registration_date, case type, sex, minor,
+ * citizenship, counties, synthetic) for a window of whole quarters: with
+ * $1 a quarter's first day and $2 a quarter's last day, quarter >= $1 and
+ * quarter <= $2 hold exactly when registration_date >= $1 and
+ * registration_date <= $2 (cube_ok); a NULL date has a NULL quarter. */
+#define CUBE_FROM \
+	" FROM case_quarter_count c JOIN batch b ON b.id = c.batch_id" \
+	" AND b.active "
+#define CUBE_WHERE \
+	" WHERE ($1::date IS NULL OR c.quarter >= $1::date)" \
+	" AND ($2::date IS NULL OR c.quarter <= $2::date)" \
+	" AND ($3::text IS NULL OR c.case_type = $3::text)" \
+	" AND ($4::text IS NULL OR c.citizenship = $4::text)" \
+	" AND ($5::text IS NULL OR c.sex = $5::text)" \
+	" AND ($6::text IS NULL OR c.counties @> ARRAY[$6::text])" \
 	" AND ($7::bigint IS NULL OR c.batch_id = $7::bigint)" \
 	" AND ($8::text IS NULL OR b.format = $8::text) "
 
@@ -476,6 +494,21 @@ static double per_year(cor_stats_by by)
 	return by == COR_BY_MONTH ? 12.0 : by == COR_BY_YEAR ? 1.0 : 4.0;
 }
 
+/* 1 when [f, t] (NULL: open) is made of whole calendar quarters, so that
+ * the quarterly counts (CUBE_WHERE) select the same cases. */
+static int cube_ok(const char *f, const char *t)
+{
+	int y, m, d;
+
+	if (f != NULL && (dparse(f, &y, &m, &d) != 0 || d != 1 ||
+	                  (m - 1) % 3 != 0))
+		return 0;
+	if (t != NULL && (dparse(t, &y, &m, &d) != 0 || m % 3 != 0 ||
+	                  d != mdays(y, m)))
+		return 0;
+	return 1;
+}
+
 /* Builds an SQL string from a format with pkey placeholders. */
 static void pkey_of(cor_stats_by by, const char *col, char *buf, size_t n)
 {
@@ -650,6 +683,21 @@ static int kind_overview(run *x)
 		CASE_FROM CASE_WHERE
 		" GROUP BY GROUPING SETS ((), (c.case_type), (c.citizenship))"
 		" ORDER BY g, n DESC, 2, 3";
+	/* the previous and year-earlier windows' counts from the quarterly
+	 * counts (whole quarters): only n, minors and women and girls of
+	 * those windows are printed */
+	static const char *sql_cube =
+		"SELECT w.w, sum(c.n),"
+		" sum(c.n) FILTER (WHERE c.is_minor),"
+		" sum(c.n) FILTER (WHERE c.sex = 'female')"
+		CUBE_FROM
+		", LATERAL (VALUES (1, $9::date, $10::date),"
+		"  (2, $11::date, $12::date)) AS w(w, f, t)"
+		CUBE_WHERE
+		" AND c.quarter BETWEEN w.f AND w.t GROUP BY 1";
+	static const char *sql_batches =
+		"SELECT c.batch_id, bool_or(c.synthetic OR b.synthetic)"
+		CUBE_FROM CUBE_WHERE "GROUP BY 1";
 	static const char *sql_expl =
 		"SELECT e.t, count(*) AS n"
 		CASE_FROM ", unnest(c.exploitation_types) AS e(t)"
@@ -678,6 +726,7 @@ static int kind_overview(run *x)
 	long long tot[3][6];     /* window x (n, minors, mk, female, sk,
 	                          * with exploitation) */
 	int open = x->from[0] == '\0' || x->to[0] == '\0';
+	int cube = !open && cube_ok(x->from, x->to);
 	int ti, rc = 0, gb = 0;
 	cor_stats_ref total_ref;
 
@@ -694,8 +743,40 @@ static int kind_overview(run *x)
 		/* the date filter spans all three windows */
 		x->p[0] = strcmp(yf, pf) < 0 ? yf : pf;
 		x->p[1] = x->to;
-		res = q(x, sql, 6, ex);
-		x->p[0] = x->from;
+		if (cube) {
+			PGresult *rq = q(x, sql_cube, 4, ex + 2);
+
+			if (rq == NULL) {
+				x->p[0] = x->from;
+				return COR_EDB;
+			}
+			for (int i = 0; i < PQntuples(rq); i++) {
+				int w = (int)ll(rq, i, 0);
+
+				if (w < 1 || w > 2)
+					continue;
+				tot[w][0] = ll(rq, i, 1);
+				tot[w][1] = ll(rq, i, 2);
+				tot[w][3] = ll(rq, i, 3);
+			}
+			PQclear(rq);
+			/* the batches of all three windows (and between) */
+			rq = q(x, sql_batches, 0, NULL);
+			if (rq == NULL) {
+				x->p[0] = x->from;
+				return COR_EDB;
+			}
+			rc = add_batches(x, rq, 0, 1);
+			PQclear(rq);
+			x->p[0] = x->from;
+			if (rc != 0)
+				return rc;
+			/* the window itself (the brief's working set) */
+			res = q(x, sql_open, 0, NULL);
+		} else {
+			res = q(x, sql, 6, ex);
+			x->p[0] = x->from;
+		}
 		x->p[1] = x->to;
 	} else {
 		res = q(x, sql_open, 0, NULL);
@@ -800,8 +881,10 @@ static int kind_overview(run *x)
 	{
 		long long with_type = tot[0][5];
 
-		rc = case_batches(x, open ? NULL : strcmp(yf, pf) < 0 ? yf : pf,
-		                  open ? NULL : x->to);
+		if (!cube)
+			rc = case_batches(x, open ? NULL :
+			                  strcmp(yf, pf) < 0 ? yf : pf,
+			                  open ? NULL : x->to);
 		if (rc != 0)
 			goto out;
 
@@ -944,16 +1027,27 @@ static int trend_tables(run *x, const char *f, const char *t)
 	cor_stats_trend *tr = &x->r->trend;
 	cor_err e;
 
-	pkey_of(x->req->by, "c.registration_date", pk, sizeof(pk));
-	/* by batch too: the batches used (generated_from, synthetic) come
-	 * from this pass instead of a second one over the same rows */
-	snprintf(sql, sizeof(sql), "SELECT %s AS k, count(*), c.batch_id,"
-	         " bool_or(c.synthetic OR b.synthetic)" CASE_FROM CASE_WHERE
-	         " GROUP BY 1, 3 ORDER BY 1, 3", pk);
 	if (f != NULL)
 		x->p[0] = f;
 	if (t != NULL)
 		x->p[1] = t;
+	/* by batch too: the batches used (generated_from, synthetic) come
+	 * from this pass instead of a second one over the same rows.
+	 * Quarterly and yearly series over whole quarters read the
+	 * quarterly counts, a few thousand rows, instead of the cases */
+	if (x->req->by != COR_BY_MONTH && cube_ok(x->p[0], x->p[1])) {
+		pkey_of(x->req->by, "c.quarter", pk, sizeof(pk));
+		snprintf(sql, sizeof(sql), "SELECT %s AS k, sum(c.n),"
+		         " c.batch_id, bool_or(c.synthetic OR b.synthetic)"
+		         CUBE_FROM CUBE_WHERE " GROUP BY 1, 3 ORDER BY 1, 3",
+		         pk);
+	} else {
+		pkey_of(x->req->by, "c.registration_date", pk, sizeof(pk));
+		snprintf(sql, sizeof(sql), "SELECT %s AS k, count(*),"
+		         " c.batch_id, bool_or(c.synthetic OR b.synthetic)"
+		         CASE_FROM CASE_WHERE " GROUP BY 1, 3 ORDER BY 1, 3",
+		         pk);
+	}
 	res = q(x, sql, 0, NULL);
 	x->p[0] = s1;
 	x->p[1] = s2;

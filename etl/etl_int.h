@@ -37,6 +37,8 @@ typedef struct cor_ref {
 	cor_hash place;     /* normalised key -> place id (flag 1: ambiguous,
 	                     * val = candidate list) */
 	cor_hash place_id;  /* exact place id -> NULL */
+	cor_hash place_ke;  /* place id -> admin1 P-code, for the places
+	                     * whose admin1 is Kenyan (a county) */
 } cor_ref;
 
 int cor_ref_load(PGconn *conn, cor_ref *ref, cor_err *err);
@@ -125,6 +127,19 @@ typedef struct cor_load {
 	unsigned char *col_used;    /* claimed by the adapter or dropped */
 	unsigned char *col_blank;   /* unnamed column: values must be empty */
 	int row_synthetic;          /* set by the adapter per row */
+	/* Quarterly counts of the batch (sql/006 case_quarter_count),
+	 * counted here instead of by a scan of the loaded rows: an adapter
+	 * that sets cube_on writes each row's dimensions to cube_key as a
+	 * COPY text line fragment (quarter, case_type, sex, is_minor,
+	 * citizenship, counties, synthetic) and sets cube_row; the loader
+	 * counts the rows it loads per key and copies the counts before
+	 * COMMIT. Without cube_on the loader calls cor_count_batch. */
+	int cube_on;
+	int cube_row;
+	char cube_key[512];
+	cor_hash cube;              /* key -> flag: index into cube_n */
+	int64_t *cube_n;
+	size_t cube_cap;
 	long any_synthetic;
 	int32_t today;              /* days since epoch, for "future" checks */
 	int row_rejects;            /* reasons for the current row */

@@ -7,7 +7,9 @@
  * partial unique index batch_active_sha, INSERT batch, COPY ... FROM STDIN
  * (every value is produced here: binary format for case_record, where
  * text arrays and dates would cost the server most of its parsing; text
- * format, escaped, for the other tables), COPY reject, UPDATE batch counts,
+ * format, escaped, for the other tables), COPY reject, for case records
+ * the batch's quarterly counts (sql/006: COPY case_quarter_count of the
+ * counts made while reading, or cor_count_batch), UPDATE batch counts,
  * COMMIT. Any failure rolls back, leaving the database as it was.
  *
  * Two threads: a reader thread reads, validates, de-identifies and encodes
@@ -926,6 +928,96 @@ static void refuse(struct run *R)
 	R->L.out.len = 0;
 }
 
+/* Counts the loaded row under its cube key (cor_load.cube_*). A row
+ * without a key (not expected for a valid row) switches the counting to
+ * SQL (cor_count_batch) for the batch. */
+static int cube_add(cor_load *L)
+{
+	const struct cor_hent *e;
+
+	if (!L->cube_row) {
+		L->cube_on = 0;
+		return 0;
+	}
+	e = cor_hash_get(&L->cube, L->cube_key);
+	if (e == NULL) {
+		if (L->cube.n == L->cube_cap) {
+			size_t nc = L->cube_cap ? 2 * L->cube_cap : 256;
+			int64_t *nn = realloc(L->cube_n, nc * sizeof(*nn));
+
+			if (nn == NULL)
+				return COR_ENOMEM;
+			L->cube_n = nn;
+			L->cube_cap = nc;
+		}
+		L->cube_n[L->cube.n] = 0;
+		if (cor_hash_put(&L->cube, L->cube_key, NULL,
+		                 (int)L->cube.n) != 0)
+			return COR_ENOMEM;
+		e = cor_hash_get(&L->cube, L->cube_key);
+	}
+	L->cube_n[e->flag]++;
+	return 0;
+}
+
+/* The batch's quarterly counts (sql/006 case_quarter_count): COPY of the
+ * counts made while reading, or, for adapters that do not count,
+ * cor_count_batch (the owner's function; the loader may not read
+ * case_record). */
+static int copy_cube(struct run *R)
+{
+	cor_load *L = &R->L;
+	cor_out o = { 0 };
+	char id[24];
+	const char *p[1] = { id };
+	PGresult *q;
+	long rows = 0;
+	int rc = 0;
+
+	snprintf(id, sizeof(id), "%ld", R->batch_id);
+	if (!L->cube_on) {
+		q = cor_db_query(R->conn, "SELECT cor_count_batch($1::bigint)",
+		                 1, p, PGRES_TUPLES_OK, R->err);
+		if (q == NULL)
+			return COR_EDB;
+		PQclear(q);
+		return 0;
+	}
+	if (L->cube.n == 0)
+		return 0;
+	for (size_t i = 0; i < L->cube.cap; i++) {
+		const struct cor_hent *e = &L->cube.tab[i];
+
+		if (e->key == NULL)
+			continue;
+		o.ncol = 0;
+		cor_out_raw(&o, R->prefix, R->prefix_len);
+		cor_out_raw(&o, e->key, strlen(e->key));
+		cor_out_i64(&o, L->cube_n[e->flag]);
+		if (out_reserve(&o, 1) == 0)
+			o.buf[o.len++] = '\n';
+	}
+	if (o.oom) {
+		free(o.buf);
+		return cor_err_set(R->err, COR_ENOMEM, "out of memory");
+	}
+	if (start_copy(R, "COPY case_quarter_count (batch_id, quarter,"
+	               " case_type, sex, is_minor, citizenship, counties,"
+	               " synthetic, n) FROM STDIN") != 0) {
+		free(o.buf);
+		return COR_EDB;
+	}
+	if (PQputCopyData(R->conn, o.buf, (int)o.len) != 1) {
+		cor_db_fail(R->err, R->conn, NULL);
+		copy_finish(R->conn, "corridor: counts not sent", NULL, R->err);
+		rc = COR_EDB;
+	} else if (copy_finish(R->conn, NULL, &rows, R->err) != 0) {
+		rc = COR_EDB;
+	}
+	free(o.buf);
+	return rc;
+}
+
 static int on_record(void *ud, const cor_etl_record *rec, cor_err *err)
 {
 	struct run *R = ud;
@@ -947,6 +1039,7 @@ static int on_record(void *ud, const cor_etl_record *rec, cor_err *err)
 	res->rows_read++;
 	L->row_rejects = 0;
 	L->row_synthetic = 0;
+	L->cube_row = 0;
 	o->row_start = o->len;
 	o->ncol = 0;
 	if (rec->nfields != L->ncols) {
@@ -1001,6 +1094,9 @@ static int on_record(void *ud, const cor_etl_record *rec, cor_err *err)
 			res->rows_loaded++;
 			if (L->row_synthetic)
 				L->any_synthetic++;
+			if (L->cube_on && cube_add(L) != 0)
+				return cor_err_set(R->err, COR_ENOMEM,
+				                   "out of memory");
 		}
 	}
 	if (o->len >= OUT_FLUSH && handoff(R) != 0)
@@ -1061,6 +1157,12 @@ static int epilogue(struct run *R)
 	rc = copy_rejects(R);
 	if (rc != 0)
 		return rc;
+	/* sql/006: the batch's quarterly counts, in this transaction */
+	if (strcmp(R->L.ad.table, "case_record") == 0) {
+		rc = copy_cube(R);
+		if (rc != 0)
+			return rc;
+	}
 	res->seconds = now_s() - R->t0;
 	snprintf(b[0], sizeof(b[0]), "%ld", R->batch_id);
 	snprintf(b[1], sizeof(b[1]), "%ld", res->rows_read);
@@ -1254,6 +1356,8 @@ out:
 	pthread_cond_destroy(&R->cv);
 	pthread_mutex_destroy(&R->mu);
 	cor_ref_free(&R->L.ref);
+	cor_hash_free(&R->L.cube);
+	free(R->L.cube_n);
 	if (R->spool != NULL)
 		fclose(R->spool);
 	if (fp != NULL)

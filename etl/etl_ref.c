@@ -108,6 +108,7 @@ void cor_ref_free(cor_ref *ref)
 	cor_hash_free(&ref->admin1);
 	cor_hash_free(&ref->place);
 	cor_hash_free(&ref->place_id);
+	cor_hash_free(&ref->place_ke);
 }
 
 size_t cor_ref_place_key(const char *s, char *out, size_t n)
@@ -193,8 +194,9 @@ int cor_ref_load(PGconn *conn, cor_ref *ref, cor_err *err)
 		goto out;
 	/* the keys of view place_key (sql/002_reference.sql), computed here
 	 * so that the loader's normalisation is the one applied */
-	res = q(conn, "SELECT id, name, name_local FROM place "
-	        "UNION ALL SELECT place, alias, NULL FROM place_alias", err);
+	res = q(conn, "SELECT id, name, name_local, admin1 FROM place "
+	        "UNION ALL SELECT place, alias, NULL, NULL FROM place_alias",
+	        err);
 	if (res == NULL) {
 		rc = COR_EDB;
 		goto out;
@@ -211,6 +213,15 @@ int cor_ref_load(PGconn *conn, cor_ref *ref, cor_err *err)
 		if (rc == 0 && !PQgetisnull(res, i, 2))
 			rc = add_place_key(&ref->place, PQgetvalue(res, i, 2),
 			                   id);
+		/* place -> county (sql/006: case_record.counties) */
+		if (rc == 0 && !PQgetisnull(res, i, 3)) {
+			const struct cor_hent *a = cor_hash_get(&ref->admin1,
+			        PQgetvalue(res, i, 3));
+
+			if (a != NULL && strcmp(a->val, "KEN") == 0)
+				rc = cor_hash_put(&ref->place_ke, id, a->key,
+				                  0);
+		}
 	}
 	PQclear(res);
 	res = NULL;

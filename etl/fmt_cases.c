@@ -343,6 +343,37 @@ static int codes(struct row *w, int c, const char *const *list)
 	return 0;
 }
 
+/* Kenyan counties of a case (sql/006_case_counties.sql, column counties):
+ * at most the identification county, the origin admin1 and one per route
+ * step. Codes are borrowed from the reference hashes. */
+struct counties {
+	const char *code[36];
+	int n;
+};
+
+/* Adds the P-code when it is a Kenyan admin1 unit and not yet listed. */
+static void county_add(struct counties *k, const cor_ref *ref,
+                       const char *pcode)
+{
+	const struct cor_hent *e;
+
+	if (pcode == NULL || pcode[0] == '\0')
+		return;
+	e = cor_hash_get(&ref->admin1, pcode);
+	if (e == NULL || strcmp(e->val, "KEN") != 0)
+		return;
+	for (int i = 0; i < k->n; i++)
+		if (strcmp(k->code[i], e->key) == 0)
+			return;
+	if (k->n < (int)(sizeof(k->code) / sizeof(k->code[0])))
+		k->code[k->n++] = e->key;
+}
+
+static int strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Calendar year of a day count (days since 1970-01-01). */
 static int year_of(int32_t days)
 {
@@ -351,6 +382,33 @@ static int year_of(int32_t days)
 	cor_etl_date_str(days, ds);
 	return (ds[0] - '0') * 1000 + (ds[1] - '0') * 100 +
 	       (ds[2] - '0') * 10 + (ds[3] - '0');
+}
+
+/* The row's dimensions of case_quarter_count as COPY text (L->cube_key):
+ * first day of the quarter, case type, sex, minor, citizenship, counties
+ * (array literal; codes need no quoting), synthetic. The cells hold the
+ * validated, case-normalised codes by now. */
+static void cube_key(cor_load *L, const struct row *w, int32_t reg,
+                     int minor, const struct counties *kc)
+{
+	char ds[11], *k = L->cube_key;
+	size_t n = sizeof(L->cube_key), o;
+	int m;
+
+	cor_etl_date_str(reg, ds);
+	m = (ds[5] - '0') * 10 + (ds[6] - '0');
+	o = (size_t)snprintf(k, n, "%.4s-%02d-01\t%s\t%s\t%s\t%s\t{", ds,
+	                     (m - 1) / 3 * 3 + 1, w->v[C_CASE_TYPE],
+	                     w->v[C_SEX][0] ? w->v[C_SEX] : "\\N",
+	                     minor < 0 ? "\\N" : minor ? "t" : "f",
+	                     w->v[C_CITIZEN][0] ? w->v[C_CITIZEN] : "\\N");
+	for (int i = 0; i < kc->n && o < n; i++)
+		o += (size_t)snprintf(k + o, n - o, "%s%s", i ? "," : "",
+		                      kc->code[i]);
+	if (o < n)
+		o += (size_t)snprintf(k + o, n - o, "}\t%s",
+		                      L->row_synthetic ? "t" : "f");
+	L->cube_row = o < n;
 }
 
 static int cases_row(cor_load *L, const cor_etl_record *r)
@@ -369,6 +427,7 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 	unsigned char rnull[32];
 	int nsteps = 0;
 	int any_date = 0;
+	struct counties kc = { .n = 0 };
 
 	w->L = L;
 	w->s = s;
@@ -491,6 +550,7 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 	if (country(w, C_CITIZEN) != 0 || country(w, C_ORIGIN) != 0 ||
 	    pcode(w, C_ORIGIN_ADM1, w->v[C_ORIGIN]) != 0)
 		return 1;
+	county_add(&kc, &L->ref, w->v[C_ORIGIN_ADM1]);
 
 	/* route, route_dates */
 	if (w->v[C_ROUTE][0] != '\0') {
@@ -515,6 +575,13 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 				return bad(w, C_ROUTE, "more than 32 steps");
 			route[nsteps] = id;
 			rnull[nsteps] = 1;
+			{
+				const struct cor_hent *pk = cor_hash_get(
+				        &L->ref.place_ke, id);
+
+				if (pk != NULL)
+					county_add(&kc, &L->ref, pk->val);
+			}
 			last_place = id;
 			if (at != NULL) {
 				char dd[16];
@@ -569,6 +636,7 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 	/* identification_county: a Kenyan county */
 	if (pcode(w, C_ID_COUNTY, "KEN") != 0)
 		return 1;
+	county_add(&kc, &L->ref, w->v[C_ID_COUNTY]);
 	/* intended_destination, country_of_exploitation */
 	if (country(w, C_INTENDED) != 0 || country(w, C_EXPL_COUNTRY) != 0)
 		return 1;
@@ -630,6 +698,10 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 		L->row_synthetic = b;
 		cor_bin_bool(o, b);
 	}
+	/* counties: sorted by byte order, as cor_case_counties (sql/006) */
+	qsort(kc.code, (size_t)kc.n, sizeof(kc.code[0]), strp_cmp);
+	cor_bin_text_array(o, kc.code, kc.n);
+	cube_key(L, w, reg, minor, &kc);
 	return 0;
 }
 
@@ -644,7 +716,7 @@ int cor_fmt_cases_init(cor_load *L, cor_err *err)
 	L->ad.state = s;
 	L->ad.table = "case_record";
 	L->ad.binary = 1;
-	L->ad.nfields = 29;     /* the column list below */
+	L->ad.nfields = 30;     /* the column list below */
 	L->ad.columns = "(batch_id, case_key, registration_date, "
 		"registration_year, reporting_org, case_type, "
 		"trafficking_status, sex, age, age_band, is_minor, "
@@ -654,7 +726,8 @@ int cor_fmt_cases_init(cor_load *L, cor_err *err)
 		"intended_destination, country_of_exploitation, "
 		"exploitation_types, means_of_control, recruiter_relationship, "
 		"fee_usd, days_in_transit, nrm_referral, nrm_referral_date, "
-		"synthetic)";
+		"synthetic, counties)";
+	L->cube_on = 1;
 	L->ad.bind = cases_bind;
 	L->ad.row = cases_row;
 	L->ad.free = cases_free;

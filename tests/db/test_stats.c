@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "corridor/db.h"
+#include "corridor/etl.h"
 #include "corridor/stats.h"
 
 static PGconn *conn;
@@ -87,6 +88,19 @@ static const char *fixture =
 	" (4, 2019, 'ETH', 'ZAF', 1200, 600),"
 	" (4, 2019, 'USA', 'CAN', 5, 5);";
 
+/* Rows written with SQL (not by `corridor load`) lack what the loader
+ * derives (sql/006_case_counties.sql): each case's Kenyan counties and the
+ * quarterly counts of its batch. Sets both as the loader would. */
+static void derive(void)
+{
+	cor_test_exec(conn, "UPDATE case_record SET counties ="
+	              " cor_case_counties(identification_county,"
+	              " origin_admin1, route) WHERE counties IS DISTINCT FROM"
+	              " cor_case_counties(identification_county,"
+	              " origin_admin1, route);"
+	              "SELECT cor_count_batch(id) FROM batch");
+}
+
 static int setup(void **state)
 {
 	int applied = 0;
@@ -100,6 +114,7 @@ static int setup(void **state)
 		return -1;
 	}
 	cor_test_exec(conn, fixture);
+	derive();
 	return 0;
 }
 
@@ -647,6 +662,7 @@ static void insert_series(const int *counts, int n)
 		         (i % 4) * 3 + 2, 2010 + i / 4, counts[i]);
 		cor_test_exec(conn, sql);
 	}
+	derive();
 }
 
 /* Flags of the series of a trend over 2010Q1.. of the inserted batch. */
@@ -742,6 +758,7 @@ static void test_nodes_legs_disclosure(void **state)
 	              " SELECT 91, '2015-05-02', 2015, 'smuggling',"
 	              " '{ET-MOYALE,KE-MOYALE}', 'KE-MOYALE'"
 	              " FROM generate_series(1, 3)");
+	derive();
 	cor_stats_req_init(&req);
 	req.kind = COR_STATS_BRIEF;
 	assert_int_equal(cor_stats_parse_bound("2015Q2", 0, req.from, &err),
@@ -873,6 +890,228 @@ static void test_owner(void **state)
 	cor_test_exec(conn, "RESET ROLE; DROP ROLE cor_test_stats_analyst");
 }
 
+/* Text of a one-value query with up to 5 text parameters (NULL allowed);
+ * "" for SQL NULL. Caller frees. */
+static char *text_q(const char *sql, int n, const char *const *p)
+{
+	PGresult *res = PQexecParams(conn, sql, n, NULL, p, NULL, NULL, 0);
+	char *t;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		fail_msg("query failed: %s\n%s", sql, PQerrorMessage(conn));
+	t = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	assert_non_null(t);
+	return t;
+}
+
+/* The direct count behind the cube: cases of the active "cases" batches
+ * per quarter 2018Q1..2022Q4 (comma-separated) with the original county
+ * filter (identification county, origin admin1 or a route step at a
+ * place of the county) and the other filters; p: case type, citizenship,
+ * sex, county. */
+static char *direct_series(const char *const *p)
+{
+	return text_q("SELECT string_agg(coalesce(s.n, 0)::text, ','"
+	        " ORDER BY g.q) FROM generate_series('2018-01-01'::date,"
+	        " '2022-10-01', '3 months') AS g(q) LEFT JOIN ("
+	        "SELECT date_trunc('quarter', c.registration_date)::date AS q,"
+	        " count(*) AS n FROM case_record c JOIN batch b"
+	        " ON b.id = c.batch_id AND b.active AND b.format = 'cases'"
+	        " WHERE ($1::text IS NULL OR c.case_type = $1)"
+	        " AND ($2::text IS NULL OR c.citizenship = $2)"
+	        " AND ($3::text IS NULL OR c.sex = $3)"
+	        " AND ($4::text IS NULL OR c.identification_county = $4"
+	        "  OR c.origin_admin1 = $4 OR EXISTS (SELECT 1"
+	        "  FROM unnest(c.route) AS u(pid) JOIN place pc"
+	        "  ON pc.id = u.pid WHERE pc.admin1 = $4))"
+	        " GROUP BY 1) s ON s.q = g.q::date", 4, p);
+}
+
+/* As direct_series for one window [$5, $6]: cases, minors, women and
+ * girls ("n,minors,female"). */
+static char *direct_window(const char *const *p)
+{
+	return text_q("SELECT count(*) || ',' || count(*) FILTER (WHERE"
+	        " c.is_minor) || ',' || count(*) FILTER (WHERE"
+	        " c.sex = 'female') FROM case_record c JOIN batch b"
+	        " ON b.id = c.batch_id AND b.active AND b.format = 'cases'"
+	        " WHERE c.registration_date BETWEEN $5::date AND $6::date"
+	        " AND ($1::text IS NULL OR c.case_type = $1)"
+	        " AND ($2::text IS NULL OR c.citizenship = $2)"
+	        " AND ($3::text IS NULL OR c.sex = $3)"
+	        " AND ($4::text IS NULL OR c.identification_county = $4"
+	        "  OR c.origin_admin1 = $4 OR EXISTS (SELECT 1"
+	        "  FROM unnest(c.route) AS u(pid) JOIN place pc"
+	        "  ON pc.id = u.pid WHERE pc.admin1 = $4))", 6, p);
+}
+
+/* Trend 2018Q1..2022Q4 (quarterly counts) and overview of 2022Q3
+ * (previous 2022Q2, year earlier 2021Q3, from the quarterly counts) with
+ * filters f (case type, citizenship, sex, county) equal the direct
+ * counts. */
+static void cube_matches_direct(const char *const *f)
+{
+	cor_stats_req req;
+	cor_stats_result *r;
+	const cor_stats_table *t;
+	char got[512], *want;
+	size_t o = 0;
+	const char *w[6] = { f[0], f[1], f[2], f[3], NULL, NULL };
+	static const char *const win[2][2] = {
+		{ "2022-04-01", "2022-06-30" }, { "2021-07-01", "2021-09-30" } };
+	cor_err err;
+
+	cor_stats_req_init(&req);
+	req.kind = COR_STATS_TREND;
+	req.case_type = f[0];
+	req.citizenship = f[1];
+	req.sex = f[2];
+	req.county = f[3];
+	req.no_suppress = 1;
+	assert_int_equal(cor_stats_parse_bound("2018Q1", 0, req.from, &err),
+	                 0);
+	assert_int_equal(cor_stats_parse_bound("2022Q4", 1, req.to, &err), 0);
+	r = run_req(&req);
+	t = cor_stats_table_find(r, "series");
+	assert_non_null(t);
+	assert_int_equal(t->nrow, 20);
+	got[0] = '\0';
+	for (int i = 0; i < t->nrow; i++)
+		o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%lld",
+		                      i ? "," : "", t->rows[i].cells[1].n);
+	want = direct_series(f);
+	assert_string_equal(got, want);
+	free(want);
+	cor_stats_result_free(r);
+	req.kind = COR_STATS_OVERVIEW;
+	assert_int_equal(cor_stats_parse_bound("2022Q3", 0, req.from, &err),
+	                 0);
+	assert_int_equal(cor_stats_parse_bound("2022Q3", 1, req.to, &err), 0);
+	r = run_req(&req);
+	for (int k = 0; k < 2; k++) {
+		w[4] = win[k][0];
+		w[5] = win[k][1];
+		snprintf(got, sizeof(got), "%lld,%lld,%lld",
+		         cell(r, "summary", 0, k ? "n_year_ago" : "n_previous")->n,
+		         cell(r, "summary", 1, k ? "n_year_ago" : "n_previous")->n,
+		         cell(r, "summary", 2, k ? "n_year_ago" : "n_previous")->n);
+		want = direct_window(w);
+		assert_string_equal(got, want);
+		free(want);
+	}
+	cor_stats_result_free(r);
+}
+
+/* sql/006: the loader's counties column selects the same cases as the
+ * original county filter (routes through towns and county places, place
+ * names and aliases, identification county, Kenyan and other origin
+ * admin1); the quarterly counts equal direct counts for several filter
+ * combinations, before and after --replace. */
+static void test_counties_and_cube(void **state)
+{
+	static const char key[] = "test-key-counties-0123456789abcdef";
+	static const char *const filt[][4] = {
+		{ NULL, NULL, NULL, NULL },
+		{ NULL, NULL, NULL, "KE011" },
+		{ NULL, NULL, "female", "KE022" },
+		{ "trafficking", NULL, NULL, NULL },
+		{ NULL, "ETH", NULL, "KE010" },
+		{ "smuggling", NULL, "male", "KE047" },
+		{ NULL, NULL, NULL, "KE030" },
+	};
+	char dir[256], path[320], bid[24], *t;
+	const char *p[1] = { bid };
+	cor_etl_opts o;
+	cor_etl_result r1, r2;
+	cor_err e;
+	long old_rows;
+
+	(void)state;
+	cor_test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/counties.csv", dir);
+	cor_test_write_file(path,
+	        "case_id,registration_date,case_type,trafficking_status,sex,"
+	        "age,citizenship,origin_country,origin_admin1,route,"
+	        "interception_place,identification_county\n"
+	        "T1,2022-02-01,smuggling,,male,30,ETH,ETH,ET07,"
+	        "ET-MOYALE;KE-MOYALE;KE-MARSABIT;isiolo town;KE-NAIROBI,,\n"
+	        "T2,2022-02-02,trafficking,actual,female,15,SOM,SOM,,,,KE030\n"
+	        "T3,2022-05-03,smuggling,,female,25,KEN,KEN,KE022,"
+	        "KE-NAIROBI,,\n"
+	        "T4,2022-05-04,vulnerable_migrant,,male,40,ETH,ETH,ET07,"
+	        "ET-MOYALE,,\n"
+	        "T5,2022-08-05,trafficking,possible,female,12,ETH,,,"
+	        "ET-MOYALE;KE-C-BARINGO;KE-THIKA,KE-THIKA,KE011\n"
+	        "T6,2022-08-06,smuggling,,,,,,,,,\n"
+	        "T7,2022-11-07,smuggling,,male,20,ERI,ERI,,"
+	        "kenyan moyale;KE-C-MARSABIT,,KE010\n");
+	/* the fixture chose its batch ids itself */
+	cor_test_exec(conn, "SELECT setval('batch_id_seq',"
+	              " (SELECT max(id) FROM batch))");
+	cor_etl_opts_init(&o);
+	o.hmac_key = (const unsigned char *)key;
+	o.hmac_key_len = sizeof(key) - 1;
+	cor_err_clear(&e);
+	if (cor_etl_load_file(conn, path, &o, &r1, &e) != 0)
+		fail_msg("load: %s", e.msg);
+	assert_int_equal(r1.rows_loaded, 7);
+	snprintf(bid, sizeof(bid), "%ld", r1.batch_id);
+	/* the loader's arrays, in registration order */
+	t = text_q("SELECT string_agg(array_to_string(counties, ' '), '|'"
+	           " ORDER BY registration_date) FROM case_record"
+	           " WHERE batch_id = $1::bigint", 1, p);
+	assert_string_equal(t, "KE010 KE011 KE047|KE030|KE022 KE047||"
+	                    "KE011 KE022 KE030||KE010");
+	free(t);
+	/* every row (fixture included) as the SQL definition ... */
+	assert_int_equal(cor_test_scalar(conn, "SELECT count(*) FROM"
+	                                 " v_case_counties_stale"), 0);
+	/* ... and as the original filter, for every Kenyan county */
+	assert_int_equal(cor_test_scalar(conn, "SELECT count(*) FROM admin1 k"
+	        " CROSS JOIN case_record c WHERE k.country = 'KEN' AND"
+	        " coalesce(c.identification_county = k.pcode OR"
+	        " c.origin_admin1 = k.pcode OR c.route && ARRAY(SELECT pc.id"
+	        " FROM place pc WHERE pc.admin1 = k.pcode), false) <>"
+	        " coalesce(c.counties @> ARRAY[k.pcode::text], false)"), 0);
+	assert_int_equal(cor_test_scalar(conn, "SELECT count(*) FROM"
+	        " case_record WHERE counties @> '{KE011}'"
+	        " AND registration_date >= '2022-01-01'"), 2);
+	for (size_t i = 0; i < sizeof(filt) / sizeof(filt[0]); i++)
+		cube_matches_direct(filt[i]);
+	old_rows = cor_test_scalar(conn, "SELECT count(*) FROM"
+	                           " case_quarter_count WHERE quarter >="
+	                           " '2022-01-01'");
+	assert_true(old_rows >= 7);
+	/* --replace: the old batch's counts go with its cases */
+	o.replace = 1;
+	cor_err_clear(&e);
+	if (cor_etl_load_file(conn, path, &o, &r2, &e) != 0)
+		fail_msg("load --replace: %s", e.msg);
+	assert_int_equal(r2.replaced_batch, r1.batch_id);
+	t = text_q("SELECT count(*) FROM case_quarter_count"
+	           " WHERE batch_id = $1::bigint", 1, p);
+	assert_string_equal(t, "0");
+	free(t);
+	assert_int_equal(cor_test_scalar(conn, "SELECT count(*) FROM"
+	                                 " case_quarter_count WHERE quarter >="
+	                                 " '2022-01-01'"), old_rows);
+	assert_int_equal(cor_test_scalar(conn, "SELECT sum(n) FROM"
+	                                 " case_quarter_count WHERE quarter >="
+	                                 " '2022-01-01'"), 7);
+	for (size_t i = 0; i < sizeof(filt) / sizeof(filt[0]); i++)
+		cube_matches_direct(filt[i]);
+	/* leave the fixture as it was for the other tests */
+	snprintf(bid, sizeof(bid), "%ld", r2.batch_id);
+	t = text_q("UPDATE batch SET active = false WHERE id = $1::bigint"
+	           " RETURNING id", 1, p);
+	free(t);
+	t = text_q("SELECT cor_purge_batch($1::bigint)", 1, p);
+	assert_string_equal(t, "7");
+	free(t);
+	cor_test_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -891,6 +1130,7 @@ int main(void)
 		cmocka_unit_test(test_nodes_legs_disclosure),
 		cmocka_unit_test(test_cosmetics),
 		cmocka_unit_test(test_owner),
+		cmocka_unit_test(test_counties_and_cube),
 	};
 
 	gsl_set_error_handler_off();
