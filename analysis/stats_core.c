@@ -1219,7 +1219,8 @@ const char *cor_stats_cell_format(const cor_stats_result *r,
 	switch (t->cols[col].type) {
 	case COR_COL_CODE:
 		if (c->code == NULL && t->rows[row].margin)
-			snprintf(buf, n, "Total");
+			snprintf(buf, n, "%s", c->name != NULL ? c->name
+			                                       : "Total");
 		else if (c->code == NULL)
 			snprintf(buf, n, "%s", c->name != NULL ? c->name : "");
 		else if (c->name != NULL && has_lower(c->code))

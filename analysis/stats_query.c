@@ -1667,6 +1667,49 @@ static int kind_nodes(run *x)
 		/* passing = origin + transit + interception + destination */
 		CK(cor_stats_constrain(x->r, ref(ti, ri, 2), mem, 4));
 	}
+	if (nr > 0) {
+		/* The shares reveal their base (n / share), so publish it as
+		 * a count and tie it to the cells it sums: every route ends
+		 * once, at an interception or a destination. Without this,
+		 * base - published ends = a withheld end count. Each share
+		 * depends on the base too: withheld base, withheld shares. */
+		int nrow = x->r->tables[ti].nrow, ri, nm = 0;
+		cor_stats_ref *ends = calloc(2 * (size_t)nrow, sizeof(*ends));
+
+		if (ends == NULL) {
+			rc = oom(x);
+			goto out;
+		}
+		for (int k = 0; k < nrow; k++) {
+			ends[nm++] = ref(ti, k, 6);
+			ends[nm++] = ref(ti, k, 7);
+		}
+		ri = cor_stats_row_add(x->r, ti, 1);
+		if (ri < 0) {
+			free(ends);
+			rc = ri;
+			goto out;
+		}
+		rc = cor_stats_set_code(x->r, ti, ri, 0, NULL,
+		                        "Total: cases with a known route");
+		if (rc == 0)
+			rc = cor_stats_set_code(x->r, ti, ri, 1, NULL, "");
+		if (rc == 0)
+			rc = cor_stats_set_count(x->r, ti, ri, 2, known1);
+		for (int j = 3; j <= 7 && rc == 0; j++)
+			rc = cor_stats_set_na(x->r, ti, ri, j, "not applicable");
+		if (rc == 0)
+			rc = cor_stats_constrain(x->r, ref(ti, ri, 2), ends, nm);
+		free(ends);
+		CK(rc);
+		for (int k = 0; k < nrow; k++) {
+			cor_stats_cell *c = cor_stats_cell_at(x->r, ti, k, 3);
+
+			if (c != NULL && c->status == COR_CELL_OK &&
+			    c->ndep < 2)
+				c->dep[c->ndep++] = ref(ti, ri, 2);
+		}
+	}
 out:
 	PQclear(res);
 	free(nd);

@@ -734,6 +734,98 @@ static void test_changepoints(void **state)
  * KE-MOYALE (route ET-MOYALE > KE-MOYALE): at KE-MOYALE n 43 = transit
  * 40 + interception 3, leg KE-MOYALE > KE-MARSABIT 40. The 3 must not be
  * recoverable as n - leg in the brief (both tables in one output). */
+/* The nodes shares reveal their base (n / share = cases with a known
+ * route). Every route ends once, so base = sum of interception and
+ * destination counts: with one end count withheld and the base and all
+ * other end counts published, the withheld one would be base - the rest.
+ * 40 cases end at Marsabit, 20 at Isiolo, 3 are intercepted at Moyale. */
+static void test_nodes_share_base(void **state)
+{
+	cor_stats_req req;
+	cor_stats_result *r, *u;
+	cor_err err;
+	const cor_stats_table *t;
+	int base = -1, hidden_ends = 0, im, ii, ik;
+	long long sum_ends = 0;
+
+	(void)state;
+	cor_test_exec(conn, "BEGIN;"
+	              "INSERT INTO batch (id, sha256, format, file_name,"
+	              " corridor_version) VALUES (92, repeat('7', 64),"
+	              " 'cases', 'base.csv', 'test');"
+	              "INSERT INTO case_record (batch_id, registration_date,"
+	              " registration_year, case_type, route)"
+	              " SELECT 92, '2015-05-01', 2015, 'smuggling',"
+	              " '{ET-MOYALE,KE-MOYALE,KE-MARSABIT}'"
+	              " FROM generate_series(1, 40);"
+	              "INSERT INTO case_record (batch_id, registration_date,"
+	              " registration_year, case_type, route)"
+	              " SELECT 92, '2015-05-01', 2015, 'smuggling',"
+	              " '{ET-MOYALE,KE-MOYALE,KE-ISIOLO}'"
+	              " FROM generate_series(1, 20);"
+	              "INSERT INTO case_record (batch_id, registration_date,"
+	              " registration_year, case_type, route,"
+	              " interception_place)"
+	              " SELECT 92, '2015-05-02', 2015, 'smuggling',"
+	              " '{ET-MOYALE,KE-MOYALE}', 'KE-MOYALE'"
+	              " FROM generate_series(1, 3)");
+	derive();
+	cor_stats_req_init(&req);
+	req.kind = COR_STATS_NODES;
+	assert_int_equal(cor_stats_parse_bound("2015Q2", 0, req.from, &err),
+	                 0);
+	assert_int_equal(cor_stats_parse_bound("2015Q2", 1, req.to, &err), 0);
+	r = run_req(&req);
+	req.no_suppress = 1;
+	u = run_req(&req);
+	cor_test_exec(conn, "ROLLBACK");
+	/* true values */
+	im = row_of(u, "nodes", "place", "KE-MARSABIT");
+	ii = row_of(u, "nodes", "place", "KE-ISIOLO");
+	ik = row_of(u, "nodes", "place", "KE-MOYALE");
+	assert_int_equal(cell(u, "nodes", im, "n_destination")->n, 40);
+	assert_int_equal(cell(u, "nodes", ii, "n_destination")->n, 20);
+	assert_int_equal(cell(u, "nodes", ik, "n_interception")->n, 3);
+	/* the base is published as a margin row: 63 cases */
+	t = &u->tables[0];
+	for (int i = 0; i < t->nrow; i++)
+		if (t->rows[i].margin)
+			base = i;
+	assert_true(base >= 0);
+	assert_int_equal(cell(u, "nodes", base, "n")->n, 63);
+	/* after suppression: 3 withheld (primary) and the base relation
+	 * has at least two unknowns, or the base and every share are
+	 * withheld */
+	assert_int_equal(cell(r, "nodes", ik, "n_interception")->status,
+	                 COR_CELL_SUPPRESSED);
+	t = &r->tables[0];
+	for (int i = 0; i < t->nrow; i++) {
+		const char *keys[2] = { "n_interception", "n_destination" };
+
+		if (t->rows[i].margin)
+			continue;
+		for (int k = 0; k < 2; k++) {
+			const cor_stats_cell *c = cell(r, "nodes", i, keys[k]);
+			if (c->status == COR_CELL_SUPPRESSED)
+				hidden_ends++;
+			else
+				sum_ends += c->n;
+		}
+	}
+	if (cell(r, "nodes", base, "n")->status == COR_CELL_SUPPRESSED) {
+		for (int i = 0; i < t->nrow; i++)
+			if (!t->rows[i].margin)
+				assert_int_not_equal(
+				        cell(r, "nodes", i, "share")->status,
+				        COR_CELL_OK);
+	} else {
+		assert_true(hidden_ends >= 2);
+		assert_true(sum_ends < 63 - 3);
+	}
+	cor_stats_result_free(r);
+	cor_stats_result_free(u);
+}
+
 static void test_nodes_legs_disclosure(void **state)
 {
 	cor_stats_req req;
@@ -1128,6 +1220,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_filters),
 		cmocka_unit_test(test_changepoints),
 		cmocka_unit_test(test_nodes_legs_disclosure),
+		cmocka_unit_test(test_nodes_share_base),
 		cmocka_unit_test(test_cosmetics),
 		cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_counties_and_cube),
