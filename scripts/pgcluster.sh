@@ -125,6 +125,10 @@ port = $PORT
 unix_socket_directories = '$SOCK'
 unix_socket_permissions = 0700
 logging_collector = off
+# Bulk loads of 1M+ case records write several GB of WAL: with the default
+# max_wal_size (1GB) the server checkpoints every few seconds during a load.
+max_wal_size = 4GB
+checkpoint_timeout = 15min
 CONF
 	# Remote (TCP) access is impossible anyway; drop the host lines.
 	as_owner sh -c "grep -v '^host' '$PGDATA/pg_hba.conf' > '$PGDATA/pg_hba.tmp' && mv '$PGDATA/pg_hba.tmp' '$PGDATA/pg_hba.conf'"
