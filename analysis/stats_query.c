@@ -1466,7 +1466,9 @@ static int kind_segments(run *x)
 		" c.route[2:]) AS u(f, t)" \
 		CASE_WHERE " AND cardinality(c.route) >= 2" \
 		" GROUP BY 1, 2, 3"
-	static const char *sql_fee = LEGS_BY("c.fee_usd::float8");
+	/* fee grouped as numeric (no float8 cast per leg): its text
+	 * parses (strtod) to the same double as the cast's output */
+	static const char *sql_fee = LEGS_BY("c.fee_usd");
 	static const char *sql_days = LEGS_BY("c.days_in_transit::float8");
 #undef LEGS_BY
 	static const cor_stats_col cols[] = {
@@ -1577,13 +1579,17 @@ out:
 static int kind_nodes(run *x)
 {
 	static const char *sql =
-		"SELECT u.pid, CASE WHEN u.seq = cardinality(c.route)"
-		"  AND u.pid = c.interception_place THEN 2"
-		" WHEN u.seq = cardinality(c.route) THEN 3"
+		/* cases grouped by (route, interception place) first: a
+		 * fifth as many routes to walk as cases */
+		"SELECT u.pid, CASE WHEN u.seq = cardinality(g.route)"
+		"  AND u.pid = g.ip THEN 2"
+		" WHEN u.seq = cardinality(g.route) THEN 3"
 		" WHEN u.seq = 1 THEN 0 ELSE 1 END AS role,"
-		" count(*) AS n"
-		CASE_FROM ", unnest(c.route) WITH ORDINALITY AS u(pid, seq)"
-		CASE_WHERE " GROUP BY 1, 2";
+		" sum(g.n)::bigint AS n FROM (SELECT c.route,"
+		" c.interception_place AS ip, count(*) AS n"
+		CASE_FROM CASE_WHERE " GROUP BY 1, 2) g,"
+		" unnest(g.route) WITH ORDINALITY AS u(pid, seq)"
+		" GROUP BY 1, 2";
 	static const cor_stats_col cols[] = {
 		COL_CODE("place", "place", "#loc"),
 		COL_CODE("country", "country", "#country"),
@@ -1941,11 +1947,14 @@ static int kind_counties(run *x)
 		"SELECT c.identification_county, c.origin_admin1, c.route[1],"
 		" count(*)" CASE_FROM CASE_WHERE " GROUP BY 1, 2, 3";
 	static const char *sql_td =
-		"SELECT u.f, u.t, (u.i = cardinality(c.route) - 1)::int AS dest,"
-		" count(*)" CASE_FROM
-		", unnest(c.route[:cardinality(c.route) - 1], c.route[2:])"
-		" WITH ORDINALITY AS u(f, t, i)" CASE_WHERE
-		" AND cardinality(c.route) >= 2 GROUP BY 1, 2, 3";
+		/* cases grouped by route first: each distinct route's
+		 * legs walked once, weighted by its cases */
+		"SELECT u.f, u.t, (u.i = cardinality(g.route) - 1)::int AS dest,"
+		" sum(g.n)::bigint FROM (SELECT c.route, count(*) AS n"
+		CASE_FROM CASE_WHERE " AND cardinality(c.route) >= 2"
+		" GROUP BY 1) g,"
+		" unnest(g.route[:cardinality(g.route) - 1], g.route[2:])"
+		" WITH ORDINALITY AS u(f, t, i) GROUP BY 1, 2, 3";
 	static const char *sql_ex =
 		"SELECT c.identification_county, e.t, count(*) AS n" CASE_FROM
 		", unnest(c.exploitation_types) AS e(t)" CASE_WHERE
