@@ -240,6 +240,32 @@ static char *xstrdup(const char *s)
 	return strdup(s != NULL ? s : "");
 }
 
+/* Reads (code, name) pairs from sql into a new array *out (n entries,
+ * owned by x: freed by free_ref). Returns 0 or a cor_status (x->err). */
+static int load_kv(run *x, const char *sql, name_kv **out, int *n)
+{
+	PGresult *res = cor_db_query(x->conn, sql, 0, NULL, PGRES_TUPLES_OK,
+	                             x->err);
+	int rc = 0;
+
+	if (res == NULL)
+		return COR_EDB;
+	*n = PQntuples(res);
+	*out = calloc((size_t)*n + 1, sizeof(name_kv));
+	if (*out == NULL) {
+		*n = 0;
+		rc = oom(x);
+	}
+	for (int i = 0; rc == 0 && i < *n; i++) {
+		(*out)[i].code = xstrdup(sv(res, i, 0));
+		(*out)[i].name = xstrdup(sv(res, i, 1));
+		if ((*out)[i].code == NULL || (*out)[i].name == NULL)
+			rc = oom(x);
+	}
+	PQclear(res);
+	return rc;
+}
+
 static int load_ref(run *x)
 {
 	PGresult *res = NULL;
@@ -273,44 +299,14 @@ static int load_ref(run *x)
 		}
 	}
 	PQclear(res);
-	res = cor_db_query(x->conn, "SELECT iso3, name FROM country", 0, NULL,
-	                   PGRES_TUPLES_OK, x->err);
-	if (res == NULL)
+	res = NULL;
+	rc = load_kv(x, "SELECT iso3, name FROM country", &x->countries,
+	             &x->ncountry);
+	if (rc == 0)
+		rc = load_kv(x, "SELECT pcode, name FROM admin1", &x->admin1,
+		             &x->nadmin1);
+	if (rc != 0)
 		goto out;
-	x->ncountry = PQntuples(res);
-	x->countries = calloc((size_t)x->ncountry + 1, sizeof(name_kv));
-	if (x->countries == NULL) {
-		rc = oom(x);
-		goto out;
-	}
-	for (int i = 0; i < x->ncountry; i++) {
-		x->countries[i].code = xstrdup(sv(res, i, 0));
-		x->countries[i].name = xstrdup(sv(res, i, 1));
-		if (x->countries[i].code == NULL ||
-		    x->countries[i].name == NULL) {
-			rc = oom(x);
-			goto out;
-		}
-	}
-	PQclear(res);
-	res = cor_db_query(x->conn, "SELECT pcode, name FROM admin1", 0, NULL,
-	                   PGRES_TUPLES_OK, x->err);
-	if (res == NULL)
-		goto out;
-	x->nadmin1 = PQntuples(res);
-	x->admin1 = calloc((size_t)x->nadmin1 + 1, sizeof(name_kv));
-	if (x->admin1 == NULL) {
-		rc = oom(x);
-		goto out;
-	}
-	for (int i = 0; i < x->nadmin1; i++) {
-		x->admin1[i].code = xstrdup(sv(res, i, 0));
-		x->admin1[i].name = xstrdup(sv(res, i, 1));
-		if (x->admin1[i].code == NULL || x->admin1[i].name == NULL) {
-			rc = oom(x);
-			goto out;
-		}
-	}
 	rc = 0;
 out:
 	PQclear(res);
