@@ -1223,8 +1223,16 @@ static int epilogue(struct run *R)
 		return COR_EDB;
 	PQclear(q);
 	rc = cor_db_exec(R->conn, "COMMIT", R->err);
-	if (rc == 0)
+	if (rc == 0) {
 		refresh_planner_stats(R->conn, R->L.ad.table, res->rows_loaded);
+		/* every statistic joins its rows to batch: with no statistics
+		 * on batch the planner guessed ~1,000 of 1M rows and ran the
+		 * route-leg aggregates single-threaded (segments 6.4 s; with
+		 * them, a parallel partial aggregate: 3.4 s) */
+		if (res->rows_loaded >= 10000)
+			refresh_planner_stats(R->conn, "batch",
+			                      res->rows_loaded);
+	}
 	return rc;
 }
 

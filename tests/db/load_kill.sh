@@ -123,6 +123,8 @@ n=$(q "SELECT count(*) FROM case_record WHERE batch_id = $bid")
 rt=$(q "SELECT reltuples::bigint FROM pg_class WHERE relname = 'case_record'")
 [ "$rt" -ge $((rows * 9 / 10)) ] ||
 	fail "case_record not analyzed after the load (reltuples $rt, rows $rows)"
+[ "$(q "SELECT reltuples >= 0 FROM pg_class WHERE relname = 'batch'")" = t ] ||
+	fail "batch not analyzed after a large load"
 
 # 3. Third run: "already loaded", nothing changes.
 snap_sql="SELECT (SELECT string_agg(id || ':' || rows_loaded || ':' ||
