@@ -36,9 +36,8 @@ typedef struct cor_ref {
 	cor_hash admin1;    /* P-code -> country alpha-3 */
 	cor_hash place;     /* normalised key -> place id (flag 1: ambiguous,
 	                     * val = candidate list) */
-	cor_hash place_id;  /* exact place id -> NULL */
-	cor_hash place_ke;  /* place id -> admin1 P-code, for the places
-	                     * whose admin1 is Kenyan (a county) */
+	cor_hash place_id;  /* exact place id -> its admin1 P-code when that
+	                     * is a Kenyan county, else NULL */
 } cor_ref;
 
 int cor_ref_load(PGconn *conn, cor_ref *ref, cor_err *err);

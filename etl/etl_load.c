@@ -537,6 +537,7 @@ void cor_etl_opts_init(cor_etl_opts *o)
 	o->format = COR_FMT_AUTO;
 	o->csv.encoding = COR_ENC_UTF8;
 	o->datefmt = COR_DATE_ISO;
+	o->child_table_min_bytes = COR_ETL_CHILD_TABLE_MIN_BYTES;
 }
 
 /* ---- the load ------------------------------------------------------ */
@@ -552,6 +553,7 @@ struct run {
 	int refused;            /* more than max_rejects: nothing commits */
 	int already;            /* an active batch of this content exists */
 	long batch_id;
+	char child[64];         /* case_record_b<batch> (sql/007), or "" */
 	char prefix[32];        /* "batch_id\t" */
 	size_t prefix_len;
 	FILE *spool;            /* rejects as COPY text lines */
@@ -851,8 +853,36 @@ static int prologue(struct run *R)
 	PQclear(q);
 	R->prefix_len = (size_t)snprintf(R->prefix, sizeof(R->prefix), "%ld",
 	                                 R->batch_id);
-	snprintf(sql, sizeof(sql), "COPY %s %s FROM STDIN%s", L->ad.table,
-	         L->ad.columns, L->ad.binary ? " (FORMAT binary)" : "");
+	/* sql/007: a large case file gets a table of its own, created in
+	 * this transaction, filled without index (FREEZE: created here, so
+	 * no other transaction can have seen it empty) and indexed in the
+	 * epilogue */
+	if (strcmp(L->ad.table, "case_record") == 0 &&
+	    res->bytes >= L->o->child_table_min_bytes) {
+		p[0] = R->prefix;
+		q = cor_db_query(R->conn, "SELECT cor_batch_table_create("
+		                 "$1::bigint)", 1, p, PGRES_TUPLES_OK, R->err);
+		if (q == NULL)
+			return COR_EDB;
+		snprintf(R->child, sizeof(R->child), "%s",
+		         PQgetvalue(q, 0, 0));
+		PQclear(q);
+	}
+	if (R->child[0] != '\0') {
+		char *id = PQescapeIdentifier(R->conn, R->child,
+		                              strlen(R->child));
+
+		if (id == NULL)
+			return cor_db_fail(R->err, R->conn, NULL);
+		snprintf(sql, sizeof(sql), "COPY %s %s FROM STDIN (FORMAT %s, "
+		         "FREEZE)", id, L->ad.columns,
+		         L->ad.binary ? "binary" : "text");
+		PQfreemem(id);
+	} else {
+		snprintf(sql, sizeof(sql), "COPY %s %s FROM STDIN%s",
+		         L->ad.table, L->ad.columns,
+		         L->ad.binary ? " (FORMAT binary)" : "");
+	}
 	if (start_copy(R, sql) != 0)
 		return COR_EDB;
 	R->copying = 1;
@@ -1144,17 +1174,19 @@ static int copy_rejects(struct run *R)
  * (make bench). So ANALYZE the table once the batch is committed, when it
  * is large (>= 10,000 rows) and at least a tenth of the table. Best effort:
  * the data is already committed; a role that does not own the table gets a
- * server warning, and any failure here is ignored. */
-static void refresh_planner_stats(PGconn *conn, const char *table,
-                                  long loaded)
+ * server warning, and any failure here is ignored.
+ * analyze_sql fills sql with the ANALYZE of table, or returns 0 when the
+ * table needs none (or is not ours to analyze). */
+static int analyze_sql(PGconn *conn, const char *table, long loaded,
+                       char *sql, size_t nsql)
 {
-	char n[32], *id = NULL, sql[160];
+	char n[32], *id = NULL;
 	const char *p[2];
 	PGresult *q;
 	int stale;
 
 	if (loaded < 10000)
-		return;
+		return 0;
 	snprintf(n, sizeof(n), "%ld", loaded);
 	p[0] = table;
 	p[1] = n;
@@ -1167,13 +1199,79 @@ static void refresh_planner_stats(PGconn *conn, const char *table,
 	        strcmp(PQgetvalue(q, 0, 0), "t") == 0;
 	PQclear(q);
 	if (!stale)
-		return;
+		return 0;
 	id = PQescapeIdentifier(conn, table, strlen(table));
 	if (id == NULL)
-		return;
-	snprintf(sql, sizeof(sql), "ANALYZE %s", id);
+		return 0;
+	snprintf(sql, nsql, "ANALYZE %s", id);
 	PQfreemem(id);
-	PQclear(PQexec(conn, sql));
+	return 1;
+}
+
+static void refresh_planner_stats(PGconn *conn, const char *table,
+                                  long loaded)
+{
+	char sql[160];
+
+	if (analyze_sql(conn, table, loaded, sql, sizeof(sql)))
+		PQclear(PQexec(conn, sql));
+}
+
+/* A second connection with conn's parameters, or NULL. */
+static PGconn *second_conn(PGconn *conn)
+{
+	PQconninfoOption *ci = PQconninfo(conn), *o;
+	const char *k[64], *v[64];
+	PGconn *c2;
+	int n = 0;
+
+	if (ci == NULL)
+		return NULL;
+	for (o = ci; o->keyword != NULL && n < 63; o++) {
+		if (o->val == NULL)
+			continue;
+		k[n] = o->keyword;
+		v[n] = o->val;
+		n++;
+	}
+	k[n] = NULL;
+	v[n] = NULL;
+	c2 = PQconnectdbParams(k, v, 0);
+	PQconninfoFree(ci);
+	if (PQstatus(c2) != CONNECTION_OK) {
+		PQfinish(c2);
+		return NULL;
+	}
+	return c2;
+}
+
+/* A batch loaded into its own table (sql/007) needs statistics twice: the
+ * table's own (its scans) and case_record's over all its children (joins
+ * and groupings of case_record; ANALYZE of a parent samples its children
+ * again). Each is an ANALYZE of about 0.6 s at 1M rows, on one core; the
+ * client is idle by then, so the two run at once on two connections (one
+ * after the other if a second connection cannot be opened). */
+static void refresh_child_stats(PGconn *conn, const char *child,
+                                const char *parent, long loaded)
+{
+	char s1[160], s2[160];
+	int a1 = analyze_sql(conn, child, loaded, s1, sizeof(s1));
+	int a2 = analyze_sql(conn, parent, loaded, s2, sizeof(s2));
+	PGconn *c2 = (a1 && a2) ? second_conn(conn) : NULL;
+	PGresult *q;
+
+	if (c2 == NULL || !PQsendQuery(c2, s2)) {
+		if (a1)
+			PQclear(PQexec(conn, s1));
+		if (a2)
+			PQclear(PQexec(conn, s2));
+		PQfinish(c2);
+		return;
+	}
+	PQclear(PQexec(conn, s1));
+	while ((q = PQgetResult(c2)) != NULL)
+		PQclear(q);
+	PQfinish(c2);
 }
 
 static int epilogue(struct run *R)
@@ -1195,6 +1293,16 @@ static int epilogue(struct run *R)
 	rc = copy_rejects(R);
 	if (rc != 0)
 		return rc;
+	if (R->child[0] != '\0') {
+		/* sql/007: indexes built once over the loaded rows, then the
+		 * table joins case_record; both commit with the batch */
+		p[0] = R->prefix;
+		q = cor_db_query(R->conn, "SELECT cor_batch_table_attach("
+		                 "$1::bigint)", 1, p, PGRES_TUPLES_OK, R->err);
+		if (q == NULL)
+			return COR_EDB;
+		PQclear(q);
+	}
 	/* sql/006: the batch's quarterly counts, in this transaction */
 	if (strcmp(R->L.ad.table, "case_record") == 0) {
 		rc = copy_cube(R);
@@ -1224,7 +1332,12 @@ static int epilogue(struct run *R)
 	PQclear(q);
 	rc = cor_db_exec(R->conn, "COMMIT", R->err);
 	if (rc == 0) {
-		refresh_planner_stats(R->conn, R->L.ad.table, res->rows_loaded);
+		if (R->child[0] != '\0')
+			refresh_child_stats(R->conn, R->child, R->L.ad.table,
+			                    res->rows_loaded);
+		else
+			refresh_planner_stats(R->conn, R->L.ad.table,
+			                      res->rows_loaded);
 		/* every statistic joins its rows to batch: with no statistics
 		 * on batch the planner guessed ~1,000 of 1M rows and ran the
 		 * route-leg aggregates single-threaded (segments 6.4 s; with

@@ -108,7 +108,6 @@ void cor_ref_free(cor_ref *ref)
 	cor_hash_free(&ref->admin1);
 	cor_hash_free(&ref->place);
 	cor_hash_free(&ref->place_id);
-	cor_hash_free(&ref->place_ke);
 }
 
 size_t cor_ref_place_key(const char *s, char *out, size_t n)
@@ -204,24 +203,27 @@ int cor_ref_load(PGconn *conn, cor_ref *ref, cor_err *err)
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		const char *id = PQgetvalue(res, i, 0);
 
+		const char *county = NULL;
+
+		/* place -> Kenyan county (sql/006: case_record.counties) */
+		if (!PQgetisnull(res, i, 3)) {
+			const struct cor_hent *a = cor_hash_get(&ref->admin1,
+			        PQgetvalue(res, i, 3));
+
+			if (a != NULL && strcmp(a->val, "KEN") == 0)
+				county = a->key;
+		}
 		rc = add_place_key(&ref->place, id, id);
-		if (rc == 0)
-			rc = cor_hash_put(&ref->place_id, id, NULL, 0);
+		/* alias rows (no admin1) must not clear a place's county */
+		if (rc == 0 && (county != NULL ||
+		                cor_hash_get(&ref->place_id, id) == NULL))
+			rc = cor_hash_put(&ref->place_id, id, county, 0);
 		if (rc == 0)
 			rc = add_place_key(&ref->place, PQgetvalue(res, i, 1),
 			                   id);
 		if (rc == 0 && !PQgetisnull(res, i, 2))
 			rc = add_place_key(&ref->place, PQgetvalue(res, i, 2),
 			                   id);
-		/* place -> county (sql/006: case_record.counties) */
-		if (rc == 0 && !PQgetisnull(res, i, 3)) {
-			const struct cor_hent *a = cor_hash_get(&ref->admin1,
-			        PQgetvalue(res, i, 3));
-
-			if (a != NULL && strcmp(a->val, "KEN") == 0)
-				rc = cor_hash_put(&ref->place_ke, id, a->key,
-				                  0);
-		}
 	}
 	PQclear(res);
 	res = NULL;

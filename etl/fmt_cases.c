@@ -270,16 +270,21 @@ static int pcode(struct row *w, int c, const char *want_country)
 	return 0;
 }
 
-/* Resolves a gazetteer place; returns the id or NULL (reject done). */
-static const char *place(struct row *w, int c, const char *name)
+/* Resolves a gazetteer place; returns the id or NULL (reject done).
+ * *county (if not NULL) gets the place's Kenyan county P-code or NULL. */
+static const char *place(struct row *w, int c, const char *name,
+                         const char **county)
 {
 	char key[256], why[200];
 	const struct cor_hent *e;
 
 	/* fast path: an exact place id */
 	e = cor_hash_get(&w->L->ref.place_id, name);
-	if (e != NULL)
+	if (e != NULL) {
+		if (county != NULL)
+			*county = e->val;
 		return e->key;
+	}
 	cor_ref_place_key(name, key, sizeof(key));
 	e = cor_hash_get(&w->L->ref.place, key);
 	if (e == NULL) {
@@ -292,6 +297,12 @@ static const char *place(struct row *w, int c, const char *name)
 		         "qualify it or give the place id", e->val);
 		bad_v(w, c, why, name);
 		return NULL;
+	}
+	if (county != NULL) {
+		const struct cor_hent *pe = cor_hash_get(&w->L->ref.place_id,
+		                                         e->val);
+
+		*county = pe != NULL ? pe->val : NULL;
 	}
 	return e->val;
 }
@@ -352,6 +363,17 @@ struct counties {
 };
 
 /* Adds the P-code when it is a Kenyan admin1 unit and not yet listed. */
+/* Adds a Kenyan county P-code (a string owned by the reference tables)
+ * to k once. */
+static void county_put(struct counties *k, const char *pc)
+{
+	for (int i = 0; i < k->n; i++)
+		if (k->code[i] == pc || strcmp(k->code[i], pc) == 0)
+			return;
+	if (k->n < (int)(sizeof(k->code) / sizeof(k->code[0])))
+		k->code[k->n++] = pc;
+}
+
 static void county_add(struct counties *k, const cor_ref *ref,
                        const char *pcode)
 {
@@ -362,11 +384,7 @@ static void county_add(struct counties *k, const cor_ref *ref,
 	e = cor_hash_get(&ref->admin1, pcode);
 	if (e == NULL || strcmp(e->val, "KEN") != 0)
 		return;
-	for (int i = 0; i < k->n; i++)
-		if (strcmp(k->code[i], e->key) == 0)
-			return;
-	if (k->n < (int)(sizeof(k->code) / sizeof(k->code[0])))
-		k->code[k->n++] = e->key;
+	county_put(k, e->key);
 }
 
 static int strp_cmp(const void *a, const void *b)
@@ -391,24 +409,46 @@ static int year_of(int32_t days)
 static void cube_key(cor_load *L, const struct row *w, int32_t reg,
                      int minor, const struct counties *kc)
 {
+	/* appended by hand: this runs for every row, and snprintf's format
+	 * parsing was a twentieth of the loader's CPU */
 	char ds[11], *k = L->cube_key;
-	size_t n = sizeof(L->cube_key), o;
+	size_t n = sizeof(L->cube_key), o = 0;
+	const char *part[5];
 	int m;
 
+#define PUT(s, len) do { \
+		size_t l_ = (len); \
+		if (o + l_ + 1 > n) { L->cube_row = 0; return; } \
+		memcpy(k + o, (s), l_); \
+		o += l_; \
+	} while (0)
 	cor_etl_date_str(reg, ds);
 	m = (ds[5] - '0') * 10 + (ds[6] - '0');
-	o = (size_t)snprintf(k, n, "%.4s-%02d-01\t%s\t%s\t%s\t%s\t{", ds,
-	                     (m - 1) / 3 * 3 + 1, w->v[C_CASE_TYPE],
-	                     w->v[C_SEX][0] ? w->v[C_SEX] : "\\N",
-	                     minor < 0 ? "\\N" : minor ? "t" : "f",
-	                     w->v[C_CITIZEN][0] ? w->v[C_CITIZEN] : "\\N");
-	for (int i = 0; i < kc->n && o < n; i++)
-		o += (size_t)snprintf(k + o, n - o, "%s%s", i ? "," : "",
-		                      kc->code[i]);
-	if (o < n)
-		o += (size_t)snprintf(k + o, n - o, "}\t%s",
-		                      L->row_synthetic ? "t" : "f");
-	L->cube_row = o < n;
+	m = (m - 1) / 3 * 3 + 1;
+	ds[5] = (char)('0' + m / 10);
+	ds[6] = (char)('0' + m % 10);
+	ds[8] = '0';
+	ds[9] = '1';
+	PUT(ds, 10);
+	part[0] = w->v[C_CASE_TYPE];
+	part[1] = w->v[C_SEX][0] ? w->v[C_SEX] : "\\N";
+	part[2] = minor < 0 ? "\\N" : minor ? "t" : "f";
+	part[3] = w->v[C_CITIZEN][0] ? w->v[C_CITIZEN] : "\\N";
+	for (int i = 0; i < 4; i++) {
+		PUT("\t", 1);
+		PUT(part[i], strlen(part[i]));
+	}
+	PUT("\t{", 2);
+	for (int i = 0; i < kc->n; i++) {
+		if (i)
+			PUT(",", 1);
+		PUT(kc->code[i], strlen(kc->code[i]));
+	}
+	PUT("}\t", 2);
+	PUT(L->row_synthetic ? "t" : "f", 1);
+#undef PUT
+	k[o] = '\0';
+	L->cube_row = 1;
 }
 
 static int cases_row(cor_load *L, const cor_etl_record *r)
@@ -561,27 +601,22 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 		     tok = strtok_r(NULL, ";", &save)) {
 			char *at = strrchr(tok, '@');
 			char nm[128];
-			const char *id;
+			const char *id, *pc = NULL;
 
 			if (at != NULL)
 				*at = '\0';
 			cor_trim(tok, nm, sizeof(nm));
 			if (nm[0] == '\0')
 				return bad(w, C_ROUTE, "empty route step");
-			id = place(w, C_ROUTE, nm);
+			id = place(w, C_ROUTE, nm, &pc);
 			if (id == NULL)
 				return 1;
 			if (nsteps == 32)
 				return bad(w, C_ROUTE, "more than 32 steps");
 			route[nsteps] = id;
 			rnull[nsteps] = 1;
-			{
-				const struct cor_hent *pk = cor_hash_get(
-				        &L->ref.place_ke, id);
-
-				if (pk != NULL)
-					county_add(&kc, &L->ref, pk->val);
-			}
+			if (pc != NULL)
+				county_put(&kc, pc);
 			last_place = id;
 			if (at != NULL) {
 				char dd[16];
@@ -613,7 +648,8 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 
 	/* interception_place, interception_date */
 	if (w->v[C_ICPT_PLACE][0] != '\0') {
-		const char *id = place(w, C_ICPT_PLACE, w->v[C_ICPT_PLACE]);
+		const char *id = place(w, C_ICPT_PLACE, w->v[C_ICPT_PLACE],
+		                       NULL);
 
 		if (id == NULL)
 			return 1;

@@ -865,6 +865,9 @@ static void test_ref_problems(void **state)
 	assert_int_equal(cor_synth_write(fp, &so, &e), 0);
 	fclose(fp);
 	opts(&o);
+	/* into case_record itself: a batch table's CHECK (sql/007) would
+	 * refuse the bad batch_id the view must be able to show */
+	o.child_table_min_bytes = UINT64_MAX;
 	assert_int_equal(load(path, &o, &r, &e), 0);
 	assert_int_equal(r.rows_loaded, 30000);
 	assert_true(q1("SELECT count(DISTINCT batch_id) FROM case_record",
@@ -985,6 +988,138 @@ static void test_replace_as_loader(void **state)
 	cor_test_rmdir(dir);
 }
 
+/* Digest of a batch's case rows without id and batch_id, in a stable
+ * order: equal digests, equal rows. */
+#define ROWS_MD5 "SELECT md5(string_agg(t::text, E'\n' ORDER BY t::text)) " \
+	"FROM (SELECT case_key, registration_date, registration_year, " \
+	"reporting_org, case_type, trafficking_status, sex, age, age_band, " \
+	"is_minor, citizenship, origin_country, origin_admin1, route, " \
+	"route_dates, interception_place, interception_date, " \
+	"identification_county, intended_destination, " \
+	"country_of_exploitation, exploitation_types, means_of_control, " \
+	"recruiter_relationship, fee_usd, days_in_transit, nrm_referral, " \
+	"nrm_referral_date, synthetic, counties FROM case_record " \
+	"WHERE batch_id = $1) t"
+
+/* sql/007: a large file's rows go into the batch's own table, an indexed
+ * inheritance child of case_record, in the load's transaction; the same
+ * rows as a load into case_record itself. --replace drops the table; a
+ * refused file leaves none; the loader role may load one but not read
+ * it. */
+static void test_child_table(void **state)
+{
+	char dir[512], path[600], bad[600], tab[64], d1[40], d2[40];
+	cor_synth_opts so = { 2000, 11, 2019, 1, 2019, 4 };
+	cor_etl_opts o;
+	cor_etl_result r1, r2, r3;
+	cor_err e;
+	FILE *fp;
+	PGresult *res;
+	long tables;
+
+	(void)state;
+	cor_test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/child.csv", dir);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(cor_synth_write(fp, &so, &e), 0);
+	fclose(fp);
+	opts(&o);
+	o.child_table_min_bytes = 0;            /* every case file */
+	if (load(path, &o, &r1, &e) != 0)
+		fail_msg("child load: %s", e.msg);
+	assert_int_equal(r1.rows_loaded, 2000);
+	counts_add_up(&r1);
+	snprintf(tab, sizeof(tab), "case_record_b%ld", r1.batch_id);
+	assert_int_equal(q1("SELECT count(*) FROM pg_inherits WHERE "
+	                    "inhrelid = to_regclass($1) AND inhparent = "
+	                    "'case_record'::regclass", tab), 1);
+	assert_int_equal(q1("SELECT count(*) FROM pg_index WHERE indrelid = "
+	                    "to_regclass($1)", tab), 3);
+	assert_int_equal(qb("SELECT count(*) FROM case_record WHERE batch_id ="
+	                    " $1", r1.batch_id), 2000);
+	assert_int_equal(qb("SELECT count(*) FROM ONLY case_record WHERE "
+	                    "batch_id = $1", r1.batch_id), 0);
+	/* a row of another batch is refused by the child's CHECK */
+	{
+		char sql[200];
+
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (batch_id, "
+		         "registration_year, case_type) VALUES (%ld, 2019, "
+		         "'smuggling')", tab, r1.batch_id + 1);
+		res = PQexec(conn, sql);
+		assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
+		assert_string_equal(PQresultErrorField(res, PG_DIAG_SQLSTATE),
+		                    "23514");
+		PQclear(res);
+	}
+	/* the quarterly counts cover the child's rows */
+	assert_int_equal(qb("SELECT sum(n) FROM case_quarter_count WHERE "
+	                    "batch_id = $1", r1.batch_id), 2000);
+	qs(ROWS_MD5, r1.batch_id, d1, sizeof(d1));
+	/* the same file into case_record itself: the same rows; the old
+	 * batch's table is dropped */
+	o.child_table_min_bytes = UINT64_MAX;
+	o.replace = 1;
+	if (load(path, &o, &r2, &e) != 0)
+		fail_msg("replace into case_record: %s", e.msg);
+	assert_int_equal(r2.replaced_batch, r1.batch_id);
+	qs(ROWS_MD5, r2.batch_id, d2, sizeof(d2));
+	assert_string_equal(d1, d2);
+	assert_int_equal(q1("SELECT (to_regclass($1) IS NULL)::int", tab), 1);
+	assert_int_equal(qb("SELECT count(*) FROM ONLY case_record WHERE "
+	                    "batch_id = $1", r2.batch_id), 2000);
+	/* a refused file leaves no table behind */
+	tables = q1("SELECT count(*) FROM pg_class WHERE relname ~ "
+	            "'^case_record_b[0-9]+$'", NULL);
+	snprintf(bad, sizeof(bad), "%s/bad.csv", dir);
+	cor_test_write_file(bad, "case_id,registration_date,case_type\n"
+	                    "X-1,2019-05-02,smuggling\n"
+	                    "X-2,2019-05-03,piracy\n");
+	o.child_table_min_bytes = 0;
+	o.replace = 0;
+	assert_int_equal(load(bad, &o, &r3, &e), COR_EDATA);
+	assert_int_equal(q1("SELECT count(*) FROM pg_class WHERE relname ~ "
+	                    "'^case_record_b[0-9]+$'", NULL), tables);
+	/* the loader role: loads into a table of its own batch, replaces
+	 * it, never reads case rows */
+	cor_test_exec(conn, "SET ROLE corridor_loader");
+	o.replace = 1;
+	if (load(path, &o, &r3, &e) != 0)
+		fail_msg("child load as corridor_loader: %s", e.msg);
+	assert_int_equal(r3.replaced_batch, r2.batch_id);
+	snprintf(tab, sizeof(tab), "case_record_b%ld", r3.batch_id);
+	{
+		char sql[120];
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tab);
+		res = PQexec(conn, sql);
+		assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
+		assert_string_equal(PQresultErrorField(res, PG_DIAG_SQLSTATE),
+		                    "42501");
+		PQclear(res);
+	}
+	/* nor creates a table for a batch that is not being loaded */
+	{
+		char b[24];
+		const char *p[1] = { b };
+
+		snprintf(b, sizeof(b), "%ld", r3.batch_id);
+		res = PQexecParams(conn, "SELECT cor_batch_table_create("
+		                   "$1::bigint)", 1, NULL, p, NULL, NULL, 0);
+		assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
+		assert_string_equal(PQresultErrorField(res, PG_DIAG_SQLSTATE),
+		                    "22023");
+		PQclear(res);
+	}
+	cor_test_exec(conn, "RESET ROLE");
+	qs(ROWS_MD5, r3.batch_id, d2, sizeof(d2));
+	assert_string_equal(d1, d2);
+	assert_int_equal(q1("SELECT count(*) FROM pg_inherits WHERE "
+	                    "inhrelid = to_regclass($1)", tab), 1);
+	cor_test_rmdir(dir);
+}
+
 /* C30: the backend is terminated after the first CopyData messages. */
 struct killer {
 	PGconn *victim;
@@ -1083,6 +1218,7 @@ int main(void)
 		cmocka_unit_test(test_ref_problems),
 		cmocka_unit_test(test_binary_values),
 		cmocka_unit_test(test_replace_as_loader),
+		cmocka_unit_test(test_child_table),
 		cmocka_unit_test(test_c30_connection_lost),
 	};
 
