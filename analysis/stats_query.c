@@ -1,6 +1,7 @@
 /* analysis/stats_query.c: the kinds of `corridor stats`. Aggregation runs
- * in PostgreSQL (GROUP BY / GROUPING SETS, unnest over route steps), one
- * pass per grouping family; C computes the statistics and disclosure
+ * in PostgreSQL (GROUP BY / GROUPING SETS), one pass per grouping family,
+ * except over route steps: segments, nodes and counties share one walk
+ * of the routes in C (walk_get); C computes the statistics and disclosure
  * control (corridor/stats.h). Values reach SQL only as PQexecParams
  * parameters. Period keys use date arithmetic on the recorded date
  * (extract(... FROM date)), never timestamptz, so results do not depend on
@@ -9,8 +10,10 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "corridor/db.h"
 
@@ -57,6 +60,9 @@ typedef struct run {
 	int have_dn;
 	char dn_from[11], dn_to[11];
 	struct denoms *dn;
+	/* Route walk of the request window (segments, nodes, counties;
+	 * walk_get), made once per run; NULL until needed */
+	struct walk *walk;
 } run;
 
 /* Filter on case_record c joined to batch b; uses $1..$8 (all of them, so
@@ -150,8 +156,11 @@ static char *ws_sql(const char *sql)
 	return out;
 }
 
-static PGresult *q(run *x, const char *sql, int nextra,
-                   const char *const *extra)
+/* Runs sql with the standard parameters $1..$8 and nextra more, on the
+ * working set when the query reads the working set's window; expects
+ * status want. Result (caller PQclears) or NULL (x->err set). */
+static PGresult *qw(run *x, const char *sql, int nextra,
+                    const char *const *extra, ExecStatusType want)
 {
 	const char *params[16];
 	char *alt = NULL;
@@ -171,9 +180,15 @@ static PGresult *q(run *x, const char *sql, int nextra,
 		}
 		sql = alt;
 	}
-	res = cor_db_query(x->conn, sql, n, params, PGRES_TUPLES_OK, x->err);
+	res = cor_db_query(x->conn, sql, n, params, want, x->err);
 	free(alt);
 	return res;
+}
+
+static PGresult *q(run *x, const char *sql, int nextra,
+                   const char *const *extra)
+{
+	return qw(x, sql, nextra, extra, PGRES_TUPLES_OK);
 }
 
 static long long ll(const PGresult *res, int i, int j)
@@ -1395,78 +1410,742 @@ static int set_dist(run *x, int ti, int ri, int col, const double *v,
 	return 0;
 }
 
-/* A row (from, to, value, n) of a legs aggregate; strings borrowed from
- * the PGresult. */
-typedef struct legrow {
-	const char *f, *t;
-	double v;
-	int isnull;
-	long long n;
-} legrow;
+/* Route walk. The kinds segments, nodes and counties aggregate the steps
+ * of the same routes: the legs (consecutive places) with each case's fee
+ * and days in transit, every place with its role, and the legs with a
+ * flag for a route's last leg. SQL did this with unnest over array
+ * slices, hashing text keys per leg; here one query streams each case's
+ * route, interception place, fee and days through a cursor, and C
+ * aggregates them in one pass with the semantics of the SQL it replaces
+ * (tests/db/test_walk.c checks the two agree):
+ *   legs:  unnest(route[:cardinality(route) - 1], route[2:]) WITH
+ *          ORDINALITY AS u(f, t, i) over routes of cardinality >= 2 (a
+ *          one-subscript slice cuts an array's first dimension; unnest
+ *          of two arrays pads the shorter with NULLs); a route's last
+ *          leg is i = cardinality(route) - 1;
+ *   nodes: unnest(route) WITH ORDINALITY AS u(pid, seq), role
+ *          interception when seq = cardinality and pid =
+ *          interception_place, else destination when seq = cardinality,
+ *          else origin when seq = 1, else transit;
+ *   values: fee_usd as strtod reads its numeric text, days_in_transit as
+ *          a double; a NULL value counts in the leg's total only.
+ * A NULL route element has the key "", the string PQgetvalue gave for the
+ * NULL group of the SQL version. Memory grows with the distinct places,
+ * legs and (leg, value) pairs, never with the cases. */
 
-static int legcmp(const void *a, const void *b)
+typedef struct wleg {
+	int f, t;               /* place keys (walk.key) */
+	int id;                 /* index before walk_finish sorted them */
+	long long n[2];         /* occurrences; n[1]: as a route's last leg */
+} wleg;
+
+typedef struct wval {
+	unsigned leg;           /* walk.leg index */
+	unsigned kind;          /* 0 fee_usd, 1 days_in_transit */
+	double v;               /* finite; -0 stored as 0 */
+	long long n;            /* cases; 0 = free hash slot */
+} wval;
+
+typedef struct walk {
+	char from[11], to[11];  /* window walked ("" = open) */
+	int vals;               /* fee and days values were counted */
+	/* place keys: route elements as written (NULL as ""); after
+	 * walk_finish in strcmp order */
+	char **key;
+	long long (*role)[4];   /* per key: origin, transit, interception,
+	                         * destination */
+	const place **pl;       /* per key after walk_finish, or NULL */
+	int nkey, capkey, nullkey;
+	int *kh;                /* hash of keys: key index or -1 */
+	size_t khcap;
+	/* legs; after walk_finish ordered by from, then to (strcmp) */
+	wleg *leg;
+	int nleg, capleg;
+	int *lh;                /* hash of legs: leg index or -1 */
+	size_t lhcap;
+	/* while walking an open-addressing hash of valcap slots; after
+	 * walk_finish nval entries by leg, kind, ascending value */
+	wval *val;
+	size_t nval, valcap;
+	/* scratch: the elements of one route, one decoded element */
+	int *el;
+	unsigned char *elnull;
+	size_t elcap;
+	char *buf;
+	size_t bufcap;
+} walk;
+
+/* splitmix64's finaliser (S. Vigna, public domain): a 64-bit mix. */
+static uint64_t mix64(uint64_t z)
 {
-	const legrow *p = a, *q = b;
-	int c = strcmp(p->f, q->f);
-
-	if (c == 0)
-		c = strcmp(p->t, q->t);
-	if (c == 0 && p->isnull != q->isnull)
-		c = p->isnull - q->isnull;
-	if (c == 0 && !p->isnull)
-		c = p->v < q->v ? -1 : p->v > q->v;
-	return c;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
 }
 
-/* Order of leg row r against leg (f, t). */
-static int legcmp2(const legrow *r, const char *f, const char *t)
+/* FNV-1a over n bytes. */
+static uint64_t strhash(const char *s, size_t n)
 {
-	int c = strcmp(r->f, f);
-	return c != 0 ? c : strcmp(r->t, t);
-}
+	uint64_t h = 0xcbf29ce484222325ULL;
 
-/* Rows of res (from, to, value, n) sorted in C by from, to (strcmp, so
- * independent of the database collation) and ascending value, NULL
- * last. The sort replaces an ORDER BY that spilled the 1.2M groups of a
- * large load to disk. NULL on OOM; caller frees. */
-static legrow *legrows(const PGresult *res)
-{
-	int n = PQntuples(res);
-	legrow *a = calloc((size_t)n + 1, sizeof(*a));
-
-	if (a == NULL)
-		return NULL;
-	for (int i = 0; i < n; i++) {
-		a[i].f = PQgetvalue(res, i, 0);
-		a[i].t = PQgetvalue(res, i, 1);
-		a[i].isnull = PQgetisnull(res, i, 2);
-		a[i].v = a[i].isnull ? 0.0 :
-		         strtod(PQgetvalue(res, i, 2), NULL);
-		a[i].n = ll(res, i, 3);
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
 	}
-	qsort(a, (size_t)n, sizeof(*a), legcmp);
-	return a;
+	return h;
+}
+
+/* New index slots (cap a power of two), all -1; NULL on OOM. */
+static int *slots_new(size_t cap)
+{
+	int *h = malloc(cap * sizeof(*h));
+
+	if (h != NULL)
+		memset(h, 0xff, cap * sizeof(*h));
+	return h;
+}
+
+static void walk_free(walk *w)
+{
+	if (w == NULL)
+		return;
+	for (int i = 0; i < w->nkey; i++)
+		free(w->key[i]);
+	free(w->key);
+	free(w->role);
+	free(w->pl);
+	free(w->kh);
+	free(w->leg);
+	free(w->lh);
+	free(w->val);
+	free(w->el);
+	free(w->elnull);
+	free(w->buf);
+	free(w);
+}
+
+/* Index of key s[0..n-1] (no NUL inside), added when new; -1 on OOM. */
+static int key_intern(walk *w, const char *s, size_t n)
+{
+	size_t m, i;
+
+	if (2 * ((size_t)w->nkey + 1) > w->khcap) {
+		size_t cap = w->khcap ? 2 * w->khcap : 256;
+		int *h = slots_new(cap);
+
+		if (h == NULL)
+			return -1;
+		for (int k = 0; k < w->nkey; k++) {
+			i = strhash(w->key[k], strlen(w->key[k])) & (cap - 1);
+			while (h[i] >= 0)
+				i = (i + 1) & (cap - 1);
+			h[i] = k;
+		}
+		free(w->kh);
+		w->kh = h;
+		w->khcap = cap;
+	}
+	m = w->khcap - 1;
+	for (i = strhash(s, n) & m; w->kh[i] >= 0; i = (i + 1) & m) {
+		const char *k = w->key[w->kh[i]];
+
+		if (strncmp(k, s, n) == 0 && k[n] == '\0')
+			return w->kh[i];
+	}
+	if (w->nkey == w->capkey) {
+		int cap = w->capkey ? 2 * w->capkey : 64;
+		char **nk = realloc(w->key, (size_t)cap * sizeof(*nk));
+		long long (*nr)[4];
+
+		if (nk == NULL)
+			return -1;
+		w->key = nk;
+		nr = realloc(w->role, (size_t)cap * sizeof(*nr));
+		if (nr == NULL)
+			return -1;
+		w->role = nr;
+		w->capkey = cap;
+	}
+	w->key[w->nkey] = strndup(s, n);
+	if (w->key[w->nkey] == NULL)
+		return -1;
+	memset(w->role[w->nkey], 0, sizeof(w->role[0]));
+	w->kh[i] = w->nkey;
+	return w->nkey++;
+}
+
+static uint64_t leg_hash(int f, int t)
+{
+	return mix64((uint64_t)(unsigned)f << 32 | (unsigned)t);
+}
+
+/* Index of leg (f, t), added when new; -1 on OOM. */
+static int leg_get(walk *w, int f, int t)
+{
+	size_t m, i;
+
+	if (2 * ((size_t)w->nleg + 1) > w->lhcap) {
+		size_t cap = w->lhcap ? 2 * w->lhcap : 1024;
+		int *h = slots_new(cap);
+
+		if (h == NULL)
+			return -1;
+		for (int k = 0; k < w->nleg; k++) {
+			i = leg_hash(w->leg[k].f, w->leg[k].t) & (cap - 1);
+			while (h[i] >= 0)
+				i = (i + 1) & (cap - 1);
+			h[i] = k;
+		}
+		free(w->lh);
+		w->lh = h;
+		w->lhcap = cap;
+	}
+	m = w->lhcap - 1;
+	for (i = leg_hash(f, t) & m; w->lh[i] >= 0; i = (i + 1) & m)
+		if (w->leg[w->lh[i]].f == f && w->leg[w->lh[i]].t == t)
+			return w->lh[i];
+	if (w->nleg == w->capleg) {
+		int cap = w->capleg ? 2 * w->capleg : 256;
+		wleg *nl = realloc(w->leg, (size_t)cap * sizeof(*nl));
+
+		if (nl == NULL)
+			return -1;
+		w->leg = nl;
+		w->capleg = cap;
+	}
+	memset(&w->leg[w->nleg], 0, sizeof(*w->leg));
+	w->leg[w->nleg].f = f;
+	w->leg[w->nleg].t = t;
+	w->lh[i] = w->nleg;
+	return w->nleg++;
+}
+
+static uint64_t val_hash(unsigned leg, unsigned kind, double v)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	return mix64(bits ^ mix64((uint64_t)leg << 1 | kind));
+}
+
+/* Inserts or finds (leg, kind, v) in the hash tab of cap slots. */
+static wval *val_slot(wval *tab, size_t cap, unsigned leg, unsigned kind,
+                      double v)
+{
+	size_t m = cap - 1, i;
+
+	for (i = val_hash(leg, kind, v) & m; tab[i].n > 0; i = (i + 1) & m)
+		if (tab[i].leg == leg && tab[i].kind == kind && tab[i].v == v)
+			return &tab[i];
+	tab[i].leg = leg;
+	tab[i].kind = kind;
+	tab[i].v = v;
+	return &tab[i];
+}
+
+/* Counts one case with value v of kind on leg; a value that is not
+ * finite is left out (as set_dist's callers did). -1 on OOM. */
+static int val_add(walk *w, int leg, unsigned kind, double v)
+{
+	wval *s;
+
+	if (!isfinite(v))
+		return 0;
+	if (v == 0.0)
+		v = 0.0;
+	if (2 * (w->nval + 1) > w->valcap) {
+		size_t cap = w->valcap ? 2 * w->valcap : 4096;
+		wval *t = calloc(cap, sizeof(*t));
+
+		if (t == NULL)
+			return -1;
+		for (size_t i = 0; i < w->valcap; i++)
+			if (w->val[i].n > 0)
+				*val_slot(t, cap, w->val[i].leg, w->val[i].kind,
+				          w->val[i].v) = w->val[i];
+		free(w->val);
+		w->val = t;
+		w->valcap = cap;
+	}
+	s = val_slot(w->val, w->valcap, (unsigned)leg, kind, v);
+	if (s->n == 0)
+		w->nval++;
+	s->n++;
+	return 0;
+}
+
+/* Appends byte c to the decoded element (w->buf, length *len). */
+static int buf_put(walk *w, size_t *len, char c)
+{
+	if (*len + 1 >= w->bufcap) {
+		size_t cap = w->bufcap ? 2 * w->bufcap : 256;
+		char *b = realloc(w->buf, cap);
+
+		if (b == NULL)
+			return -1;
+		w->buf = b;
+		w->bufcap = cap;
+	}
+	w->buf[(*len)++] = c;
+	return 0;
+}
+
+/* Reads one element at *sp (text array_out wrote: unquoted, NULL, or
+ * double-quoted with backslash escapes) into w->buf; sets *isnull and
+ * the length. Returns 0, -1 (OOM) or -2 (malformed). */
+static int elem_read(walk *w, const char **sp, size_t *len, int *isnull)
+{
+	const char *s = *sp;
+	int quoted = *s == '"';
+
+	*len = 0;
+	if (quoted)
+		s++;
+	for (;;) {
+		char c = *s;
+
+		if (c == '\0')
+			return -2;
+		if (quoted ? c == '"' : c == ',' || c == '}')
+			break;
+		if (!quoted && (c == '{' || c == '"'))
+			return -2;
+		if (c == '\\') {
+			c = *++s;
+			if (c == '\0')
+				return -2;
+		}
+		if (buf_put(w, len, c) != 0)
+			return -1;
+		s++;
+	}
+	if (quoted)
+		s++;
+	else if (*len == 0)
+		return -2;
+	*isnull = !quoted && *len == 4 && strncasecmp(w->buf, "NULL", 4) == 0;
+	*sp = s;
+	return 0;
+}
+
+/* Parses a text[] literal as array_out writes it (optional dimensions
+ * "[lo:hi]..=", then nested braces) into w->el / w->elnull: the element
+ * keys in storage order (*n of them); *lo is the lower bound and *rows
+ * the length of the first dimension. Returns 0, -1 (OOM) or -2
+ * (malformed). */
+static int route_parse(walk *w, const char *s, size_t *n, long *lo,
+                       size_t *rows)
+{
+	int depth = 1, sub = 0, leaf = 0;
+
+	*n = 0;
+	*lo = 1;
+	*rows = 0;
+	if (*s == '[') {
+		char *e;
+
+		*lo = strtol(s + 1, &e, 10);
+		if (*e != ':')
+			return -2;
+		s = strchr(e, '=');
+		if (s == NULL)
+			return -2;
+		s++;
+	}
+	if (*s++ != '{')
+		return -2;
+	while (depth > 0) {
+		size_t len;
+		int isnull, k, st;
+
+		if (*s == '{') {
+			if (++depth == 2)
+				(*rows)++;
+			sub = 1;
+			s++;
+			continue;
+		}
+		if (*s == '}') {
+			depth--;
+			s++;
+			if (depth > 0 && *s == ',')
+				s++;
+			continue;
+		}
+		st = elem_read(w, &s, &len, &isnull);
+		if (st != 0)
+			return st;
+		if (depth == 1)
+			(*rows)++;
+		leaf = depth == 1;
+		if (isnull) {
+			if (w->nullkey < 0)
+				w->nullkey = key_intern(w, "", 0);
+			k = w->nullkey;
+		} else {
+			k = key_intern(w, w->buf, len);
+		}
+		if (k < 0)
+			return -1;
+		if (*n == w->elcap) {
+			size_t cap = w->elcap ? 2 * w->elcap : 64;
+			int *ne = realloc(w->el, cap * sizeof(*ne));
+			unsigned char *nn;
+
+			if (ne == NULL)
+				return -1;
+			w->el = ne;
+			nn = realloc(w->elnull, cap);
+			if (nn == NULL)
+				return -1;
+			w->elnull = nn;
+			w->elcap = cap;
+		}
+		w->el[*n] = k;
+		w->elnull[*n] = (unsigned char)isnull;
+		(*n)++;
+		if (*s == ',')
+			s++;
+		else if (*s != '}')
+			return -2;
+	}
+	if (*s != '\0' || (sub && leaf) || (*rows > 0 && *n % *rows != 0))
+		return -2;
+	return 0;
+}
+
+/* Adds one case: route literal, interception place, fee_usd and
+ * days_in_transit as text (NULL = SQL NULL). 0, -1 (OOM), -2 (route
+ * malformed). */
+static int walk_case(walk *w, const char *route, const char *ip,
+                     const char *fee, const char *days)
+{
+	size_t n, rows;
+	long lo, hi, a1, b1, a2, len1, len2, per;
+	double fv = 0.0, dv = 0.0;
+	int st = route_parse(w, route, &n, &lo, &rows);
+
+	if (st != 0)
+		return st;
+	for (size_t s = 0; s < n; s++) {
+		int role = s == 0 ? 0 : 1;
+
+		if (s + 1 == n)
+			role = !w->elnull[s] && ip != NULL &&
+			       strcmp(w->key[w->el[s]], ip) == 0 ? 2 : 3;
+		w->role[w->el[s]][role]++;
+	}
+	if (n < 2)
+		return 0;
+	if (w->nullkey < 0) {
+		w->nullkey = key_intern(w, "", 0);
+		if (w->nullkey < 0)
+			return -1;
+	}
+	/* route[:n - 1] and route[2:] on the first dimension [lo, hi],
+	 * each row holding per elements */
+	per = (long)(n / rows);
+	hi = lo + (long)rows - 1;
+	a1 = lo;
+	b1 = (long)n - 1 < hi ? (long)n - 1 : hi;
+	len1 = b1 >= a1 ? (b1 - a1 + 1) * per : 0;
+	a2 = lo > 2 ? lo : 2;
+	len2 = hi >= a2 ? (hi - a2 + 1) * per : 0;
+	if (!w->vals)
+		fee = days = NULL;
+	if (fee != NULL)
+		fv = strtod(fee, NULL);
+	if (days != NULL)
+		dv = strtod(days, NULL);
+	for (long k = 0; k < (len1 > len2 ? len1 : len2); k++) {
+		int f = k < len1 ? w->el[k] : w->nullkey;
+		int t = k < len2 ? w->el[(a2 - lo) * per + k] : w->nullkey;
+		int leg = leg_get(w, f, t);
+
+		if (leg < 0)
+			return -1;
+		w->leg[leg].n[k + 1 == (long)n - 1]++;
+		if (fee != NULL && val_add(w, leg, 0, fv) != 0)
+			return -1;
+		if (days != NULL && val_add(w, leg, 1, dv) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+typedef struct wkey {
+	const char *s;
+	int old;
+} wkey;
+
+static int wkeycmp(const void *a, const void *b)
+{
+	return strcmp(((const wkey *)a)->s, ((const wkey *)b)->s);
+}
+
+static int wlegcmp(const void *a, const void *b)
+{
+	const wleg *p = a, *q = b;
+
+	if (p->f != q->f)
+		return p->f < q->f ? -1 : 1;
+	return p->t < q->t ? -1 : p->t > q->t;
+}
+
+static int wvalcmp(const void *a, const void *b)
+{
+	const wval *p = a, *q = b;
+
+	if (p->leg != q->leg)
+		return p->leg < q->leg ? -1 : 1;
+	if (p->kind != q->kind)
+		return p->kind < q->kind ? -1 : 1;
+	return p->v < q->v ? -1 : p->v > q->v;
+}
+
+/* Orders the keys (strcmp), the legs (from, to) and the values (leg,
+ * kind, value) and looks up the keys' places; the hashes go. */
+static int walk_finish(run *x, walk *w)
+{
+	wkey *ks = calloc((size_t)w->nkey + 1, sizeof(*ks));
+	int *rank = calloc((size_t)w->nkey + 1, sizeof(*rank));
+	int *map = calloc((size_t)w->nleg + 1, sizeof(*map));
+	char **key = calloc((size_t)w->nkey + 1, sizeof(*key));
+	long long (*role)[4] = calloc((size_t)w->nkey + 1, sizeof(*role));
+	int rc = 0;
+	size_t j = 0;
+
+	w->pl = calloc((size_t)w->nkey + 1, sizeof(*w->pl));
+	if (ks == NULL || rank == NULL || map == NULL || key == NULL ||
+	    role == NULL || w->pl == NULL) {
+		free(key);
+		free(role);
+		rc = oom(x);
+		goto out;
+	}
+	for (int k = 0; k < w->nkey; k++) {
+		ks[k].s = w->key[k];
+		ks[k].old = k;
+	}
+	if (w->nkey > 0)
+		qsort(ks, (size_t)w->nkey, sizeof(*ks), wkeycmp);
+	for (int k = 0; k < w->nkey; k++) {
+		rank[ks[k].old] = k;
+		key[k] = w->key[ks[k].old];
+		memcpy(role[k], w->role[ks[k].old], sizeof(role[k]));
+		w->pl[k] = place_get(x, key[k]);
+	}
+	free(w->key);
+	free(w->role);
+	w->key = key;
+	w->role = role;
+	w->capkey = w->nkey;
+	if (w->nullkey >= 0)
+		w->nullkey = rank[w->nullkey];
+	for (int i = 0; i < w->nleg; i++) {
+		w->leg[i].f = rank[w->leg[i].f];
+		w->leg[i].t = rank[w->leg[i].t];
+		w->leg[i].id = i;
+	}
+	if (w->nleg > 0)
+		qsort(w->leg, (size_t)w->nleg, sizeof(*w->leg), wlegcmp);
+	for (int i = 0; i < w->nleg; i++)
+		map[w->leg[i].id] = i;
+	for (size_t i = 0; i < w->valcap; i++) {
+		if (w->val[i].n == 0)
+			continue;
+		w->val[j] = w->val[i];
+		w->val[j].leg = (unsigned)map[w->val[i].leg];
+		j++;
+	}
+	w->nval = j;
+	if (j > 0)
+		qsort(w->val, j, sizeof(*w->val), wvalcmp);
+	free(w->kh);
+	free(w->lh);
+	w->kh = w->lh = NULL;
+	w->khcap = w->lhcap = 0;
+out:
+	free(ks);
+	free(rank);
+	free(map);
+	return rc;
+}
+
+#define WALK_FETCH "FETCH FORWARD 10000 FROM cor_walk"
+
+/* Waits for the result of the command sent last and reads the connection
+ * until idle. *res: the result (caller PQclears) when its status is
+ * want, else NULL. 0 or COR_EDB (err). */
+static int walk_wait(PGconn *conn, ExecStatusType want, PGresult **res,
+                     cor_err *err)
+{
+	PGresult *r;
+	int rc = 0;
+
+	*res = NULL;
+	while ((r = PQgetResult(conn)) != NULL) {
+		if (*res == NULL && rc == 0 && PQresultStatus(r) == want) {
+			*res = r;
+			continue;
+		}
+		if (rc == 0)
+			rc = cor_db_fail(err, conn, r);
+		PQclear(r);
+	}
+	if (rc == 0 && *res == NULL)
+		rc = cor_db_fail(err, conn, NULL);
+	if (rc != 0) {
+		PQclear(*res);
+		*res = NULL;
+	}
+	return rc;
+}
+
+/* Streams the cases of the window and filters (the working set in a
+ * brief) through cursor cor_walk into w, 10000 rows a fetch; the server
+ * reads the next rows while these are counted. Needs the transaction
+ * cor_stats_run holds. 0 or a cor_status (x->err). */
+static int walk_stream(run *x, walk *w)
+{
+	static const char *decl =
+		"DECLARE cor_walk NO SCROLL CURSOR FOR SELECT c.route,"
+		" c.interception_place, c.fee_usd, c.days_in_transit"
+		CASE_FROM CASE_WHERE " AND cardinality(c.route) >= 1";
+	/* without the values (nodes, counties): a tenth less to send */
+	static const char *decl_novals =
+		"DECLARE cor_walk NO SCROLL CURSOR FOR SELECT c.route,"
+		" c.interception_place, NULL, NULL"
+		CASE_FROM CASE_WHERE " AND cardinality(c.route) >= 1";
+	PGresult *res = NULL;
+	char saved[64];
+	const char *sp[1] = { saved };
+	int rc = COR_EDB, open = 0, sent = 0;
+
+	/* a cursor's plan is made for its first rows (cursor_tuple_fraction
+	 * 0.1); all rows are read: plan for all, as a plain query is */
+	res = cor_db_query(x->conn, "SELECT current_setting("
+	                   "'cursor_tuple_fraction'), set_config("
+	                   "'cursor_tuple_fraction', '1', true)", 0, NULL,
+	                   PGRES_TUPLES_OK, x->err);
+	if (res == NULL)
+		goto out;
+	snprintf(saved, sizeof(saved), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	res = qw(x, w->vals ? decl : decl_novals, 0, NULL, PGRES_COMMAND_OK);
+	if (res == NULL)
+		goto out;
+	open = 1;
+	PQclear(res);
+	res = cor_db_query(x->conn, "SELECT set_config("
+	                   "'cursor_tuple_fraction', $1, true)", 1, sp,
+	                   PGRES_TUPLES_OK, x->err);
+	if (res == NULL)
+		goto out;
+	PQclear(res);
+	res = NULL;
+	if (!PQsendQuery(x->conn, WALK_FETCH)) {
+		rc = cor_db_fail(x->err, x->conn, NULL);
+		goto out;
+	}
+	sent = 1;
+	for (;;) {
+		int nr;
+
+		sent = 0;
+		rc = walk_wait(x->conn, PGRES_TUPLES_OK, &res, x->err);
+		if (rc != 0)
+			goto out;
+		rc = COR_EDB;
+		nr = PQntuples(res);
+		if (nr == 0)
+			break;
+		if (!PQsendQuery(x->conn, WALK_FETCH)) {
+			rc = cor_db_fail(x->err, x->conn, NULL);
+			goto out;
+		}
+		sent = 1;
+		for (int i = 0; i < nr; i++) {
+			const char *route = PQgetvalue(res, i, 0);
+			int st = walk_case(w, route, sv(res, i, 1),
+			                   sv(res, i, 2), sv(res, i, 3));
+
+			if (st == -1) {
+				rc = oom(x);
+				goto out;
+			}
+			if (st != 0) {
+				rc = cor_err_set(x->err, COR_EINVAL, "route "
+				                 "walk: case_record.route '%.60s'"
+				                 " is not a text array literal",
+				                 route);
+				goto out;
+			}
+		}
+		PQclear(res);
+		res = NULL;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	if (sent) {
+		/* a fetch in flight: drain it, keeping the first error */
+		cor_err e;
+
+		cor_err_clear(&e);
+		walk_wait(x->conn, PGRES_TUPLES_OK, &res, &e);
+		PQclear(res);
+	}
+	if (open && PQtransactionStatus(x->conn) == PQTRANS_INTRANS) {
+		res = PQexec(x->conn, "CLOSE cor_walk");
+		if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = cor_db_fail(x->err, x->conn, res);
+		PQclear(res);
+	}
+	return rc;
+}
+
+/* The route walk of the current window (x->p[0], x->p[1]) and filters,
+ * with the legs' fee and days values when vals is 1 (segments), made on
+ * first use and kept in x->walk for the other route kinds of the run.
+ * *out borrowed until cor_stats_run returns. 0 or a cor_status
+ * (x->err). */
+static int walk_get(run *x, int vals, const walk **out)
+{
+	char kf[11], kt[11];
+	walk *w;
+	int rc;
+
+	snprintf(kf, sizeof(kf), "%s", x->p[0] != NULL ? x->p[0] : "");
+	snprintf(kt, sizeof(kt), "%s", x->p[1] != NULL ? x->p[1] : "");
+	if (x->walk != NULL && strcmp(x->walk->from, kf) == 0 &&
+	    strcmp(x->walk->to, kt) == 0 && (x->walk->vals || !vals)) {
+		*out = x->walk;
+		return 0;
+	}
+	walk_free(x->walk);
+	x->walk = NULL;
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return oom(x);
+	w->nullkey = -1;
+	w->vals = vals;
+	memcpy(w->from, kf, sizeof(kf));
+	memcpy(w->to, kt, sizeof(kt));
+	rc = walk_stream(x, w);
+	if (rc == 0)
+		rc = walk_finish(x, w);
+	if (rc != 0) {
+		walk_free(w);
+		return rc;
+	}
+	x->walk = w;
+	*out = w;
+	return 0;
 }
 
 static int kind_segments(run *x)
 {
-	/* Two hash aggregates over the legs (zipped unnest of two slices:
-	 * each route detoasted once per slice): by fee and by days. A
-	 * single GROUPING SETS query is not parallelised and was slower;
-	 * (leg, fee, days) has nearly as many groups as legs walked. The
-	 * NULL group of each holds the cases without the value, so both
-	 * give the leg's total. */
-#define LEGS_BY(col) \
-		"SELECT u.f, u.t, " col ", count(*) AS n" \
-		CASE_FROM ", unnest(c.route[:cardinality(c.route) - 1]," \
-		" c.route[2:]) AS u(f, t)" \
-		CASE_WHERE " AND cardinality(c.route) >= 2" \
-		" GROUP BY 1, 2, 3"
-	/* fee grouped as numeric (no float8 cast per leg): its text
-	 * parses (strtod) to the same double as the cast's output */
-	static const char *sql_fee = LEGS_BY("c.fee_usd");
-	static const char *sql_days = LEGS_BY("c.days_in_transit::float8");
-#undef LEGS_BY
 	static const cor_stats_col cols[] = {
 		COL_CODE("from", "from", "#loc+from"),
 		COL_CODE("to", "to", "#loc+to"),
@@ -1477,71 +2156,51 @@ static int kind_segments(run *x)
 		{ "days", "days in transit median (IQR)",
 		  "#indicator+days+transit", COR_COL_DIST, 0 },
 	};
-	PGresult *rf = NULL, *rd = NULL;
+	const walk *wk = NULL;
 	long long known2 = 0, *w = NULL;
 	double *v = NULL;
-	legrow *lf = NULL, *ld = NULL;
-	int ti, rc = 0, nf, nd, i = 0, j = 0;
+	int ti, rc;
+	size_t j = 0;
 
 	rc = case_batches2(x, NULL, NULL, NULL, &known2);
+	if (rc == 0)
+		rc = walk_get(x, 1, &wk);
 	if (rc != 0)
 		return rc;
-	rf = q(x, sql_fee, 0, NULL);
-	if (rf == NULL)
-		return COR_EDB;
-	rd = q(x, sql_days, 0, NULL);
-	if (rd == NULL) {
-		rc = COR_EDB;
-		goto out;
-	}
-	nf = PQntuples(rf);
-	nd = PQntuples(rd);
-	v = calloc((size_t)(nf > nd ? nf : nd) + 1, sizeof(*v));
-	w = calloc((size_t)(nf > nd ? nf : nd) + 1, sizeof(*w));
-	lf = legrows(rf);
-	ld = legrows(rd);
-	if (v == NULL || w == NULL || lf == NULL || ld == NULL) {
+	v = calloc(wk->nval + 1, sizeof(*v));
+	w = calloc(wk->nval + 1, sizeof(*w));
+	if (v == NULL || w == NULL) {
 		rc = oom(x);
 		goto out;
 	}
 	ti = cor_stats_table_add(x->r, "legs", "Flows on legs (consecutive "
 	                         "places on recorded routes)", cols, 6);
 	CK(ti);
-	while (i < nf) {
-		const char *f = lf[i].f, *t = lf[i].t;
+	/* legs in from, to order (strcmp), values ascending per leg */
+	for (int i = 0; i < wk->nleg; i++) {
+		const char *f = wk->key[wk->leg[i].f];
+		const char *t = wk->key[wk->leg[i].t];
+		long long tot = wk->leg[i].n[0] + wk->leg[i].n[1];
 		int ri = cor_stats_row_add(x->r, ti, 0);
-		long long tot = 0;
-		size_t k = 0;
 
 		CK(ri);
 		CK(cor_stats_set_code(x->r, ti, ri, 0, f, place_name(x, f)));
 		CK(cor_stats_set_code(x->r, ti, ri, 1, t, place_name(x, t)));
-		for (; i < nf && strcmp(lf[i].f, f) == 0 &&
-		       strcmp(lf[i].t, t) == 0; i++) {
-			tot += lf[i].n;
-			if (lf[i].isnull)
-				continue;
-			v[k] = lf[i].v;
-			w[k] = lf[i].n;
-			if (isfinite(v[k]) && w[k] > 0)
-				k++;
-		}
 		CK(cor_stats_set_count(x->r, ti, ri, 2, tot));
 		CK(cor_stats_set_share(x->r, ti, ri, 3, tot, known2,
 		                       ref(ti, ri, 2)));
-		CK(set_dist(x, ti, ri, 4, v, w, k, ref(ti, ri, 2)));
-		k = 0;
-		while (j < nd && legcmp2(&ld[j], f, t) < 0)
-			j++;
-		for (; j < nd && legcmp2(&ld[j], f, t) == 0; j++) {
-			if (ld[j].isnull)
-				continue;
-			v[k] = ld[j].v;
-			w[k] = ld[j].n;
-			if (isfinite(v[k]) && w[k] > 0)
+		for (unsigned kind = 0; kind < 2; kind++) {
+			size_t k = 0;
+
+			for (; j < wk->nval && wk->val[j].leg == (unsigned)i &&
+			       wk->val[j].kind == kind; j++) {
+				v[k] = wk->val[j].v;
+				w[k] = wk->val[j].n;
 				k++;
+			}
+			CK(set_dist(x, ti, ri, 4 + (int)kind, v, w, k,
+			            ref(ti, ri, 2)));
 		}
-		CK(set_dist(x, ti, ri, 5, v, w, k, ref(ti, ri, 2)));
 	}
 	/* sort rows by flow, largest first (stable on from/to order) */
 	{
@@ -1563,29 +2222,13 @@ static int kind_segments(run *x)
 					t->rows[a].cells[c].dep[0].row = a;
 	}
 out:
-	PQclear(rf);
-	PQclear(rd);
 	free(v);
 	free(w);
-	free(lf);
-	free(ld);
 	return rc;
 }
 
 static int kind_nodes(run *x)
 {
-	static const char *sql =
-		/* cases grouped by (route, interception place) first: a
-		 * fifth as many routes to walk as cases */
-		"SELECT u.pid, CASE WHEN u.seq = cardinality(g.route)"
-		"  AND u.pid = g.ip THEN 2"
-		" WHEN u.seq = cardinality(g.route) THEN 3"
-		" WHEN u.seq = 1 THEN 0 ELSE 1 END AS role,"
-		" sum(g.n)::bigint AS n FROM (SELECT c.route,"
-		" c.interception_place AS ip, count(*) AS n"
-		CASE_FROM CASE_WHERE " GROUP BY 1, 2) g,"
-		" unnest(g.route) WITH ORDINALITY AS u(pid, seq)"
-		" GROUP BY 1, 2";
 	static const cor_stats_col cols[] = {
 		COL_CODE("place", "place", "#loc"),
 		COL_CODE("country", "country", "#country"),
@@ -1600,49 +2243,33 @@ static int kind_nodes(run *x)
 	};
 	static const char *roles[] = { "origin", "transit", "interception",
 	                               "destination" };
-	PGresult *res = NULL;
+	const walk *wk = NULL;
 	long long known1 = 0;
-	int ti, rc, nr, i = 0;
-	legrow *nd = NULL;
+	int ti, rc, any = 0;
 
 	rc = case_batches2(x, NULL, NULL, &known1, NULL);
+	if (rc == 0)
+		rc = walk_get(x, 0, &wk);
 	if (rc != 0)
 		return rc;
-	res = q(x, sql, 0, NULL);
-	if (res == NULL)
-		return COR_EDB;
-	nr = PQntuples(res);
-	/* (place, role, n) sorted in C: place by strcmp, then role */
-	nd = calloc((size_t)nr + 1, sizeof(*nd));
-	if (nd == NULL) {
-		rc = oom(x);
-		goto out;
-	}
-	for (int k = 0; k < nr; k++) {
-		nd[k].f = PQgetvalue(res, k, 0);
-		nd[k].t = "";
-		nd[k].v = (double)ll(res, k, 1);
-		nd[k].n = ll(res, k, 2);
-	}
-	qsort(nd, (size_t)nr, sizeof(*nd), legcmp);
 	ti = cor_stats_table_add(x->r, "nodes", "Places on recorded routes "
 	                         "(share of cases with a known route)",
 	                         cols, 9);
 	CK(ti);
-	while (i < nr) {
-		const char *pid = nd[i].f;
-		const place *pl = place_get(x, pid);
-		long long rn[4] = { 0, 0, 0, 0 }, tot = 0;
-		int ri = cor_stats_row_add(x->r, ti, 0), best = 0;
+	/* places in strcmp order */
+	for (int i = 0; i < wk->nkey; i++) {
+		const char *pid = wk->key[i];
+		const place *pl = wk->pl[i];
+		const long long *rn = wk->role[i];
+		long long tot = 0;
+		int ri, best = 0;
 		cor_stats_ref mem[4];
 
+		if (rn[0] == 0 && rn[1] == 0 && rn[2] == 0 && rn[3] == 0)
+			continue;
+		any = 1;
+		ri = cor_stats_row_add(x->r, ti, 0);
 		CK(ri);
-		while (i < nr && strcmp(nd[i].f, pid) == 0) {
-			int role = (int)nd[i].v;
-			if (role >= 0 && role < 4)
-				rn[role] += nd[i].n;
-			i++;
-		}
 		for (int j = 0; j < 4; j++) {
 			tot += rn[j];
 			if (rn[j] > rn[best])
@@ -1669,7 +2296,7 @@ static int kind_nodes(run *x)
 		/* passing = origin + transit + interception + destination */
 		CK(cor_stats_constrain(x->r, ref(ti, ri, 2), mem, 4));
 	}
-	if (nr > 0) {
+	if (any) {
 		/* The shares reveal their base (n / share), so publish it as
 		 * a count and tie it to the cells it sums: every route ends
 		 * once, at an interception or a destination. Without this,
@@ -1713,8 +2340,6 @@ static int kind_nodes(run *x)
 		}
 	}
 out:
-	PQclear(res);
-	free(nd);
 	return rc;
 }
 
@@ -1942,15 +2567,6 @@ static int kind_counties(run *x)
 	static const char *sql_is =
 		"SELECT c.identification_county, c.origin_admin1, c.route[1],"
 		" count(*)" CASE_FROM CASE_WHERE " GROUP BY 1, 2, 3";
-	static const char *sql_td =
-		/* cases grouped by route first: each distinct route's
-		 * legs walked once, weighted by its cases */
-		"SELECT u.f, u.t, (u.i = cardinality(g.route) - 1)::int AS dest,"
-		" sum(g.n)::bigint FROM (SELECT c.route, count(*) AS n"
-		CASE_FROM CASE_WHERE " AND cardinality(c.route) >= 2"
-		" GROUP BY 1) g,"
-		" unnest(g.route[:cardinality(g.route) - 1], g.route[2:])"
-		" WITH ORDINALITY AS u(f, t, i) GROUP BY 1, 2, 3";
 	static const char *sql_ex =
 		"SELECT c.identification_county, e.t, count(*) AS n" CASE_FROM
 		", unnest(c.exploitation_types) AS e(t)" CASE_WHERE
@@ -1969,17 +2585,17 @@ static int kind_counties(run *x)
 		         "#exploitation+type"),
 		COL_N("n", "cases", "#affected+num"),
 	};
-	PGresult *r1 = NULL, *r2 = NULL, *r3 = NULL;
+	PGresult *r1 = NULL, *r3 = NULL;
+	const walk *wk = NULL;
 	int ti, te, rc = 0;
 
 	r1 = q(x, sql_is, 0, NULL);
 	if (r1 == NULL)
 		return COR_EDB;
-	r2 = q(x, sql_td, 0, NULL);
-	if (r2 == NULL) {
-		rc = COR_EDB;
+	/* transit and destination from the legs of the route walk */
+	rc = walk_get(x, 0, &wk);
+	if (rc != 0)
 		goto out;
-	}
 	r3 = q(x, sql_ex, 0, NULL);
 	if (r3 == NULL) {
 		rc = COR_EDB;
@@ -2007,18 +2623,17 @@ static int kind_counties(run *x)
 			if (src != NULL && strcmp(src, pc) == 0)
 				v[1] += ll(r1, i, 3);
 		}
-		for (int i = 0; i < PQntuples(r2); i++) {
-			const place *pp = place_get(x, sv(r2, i, 0));
-			const place *pcur = place_get(x, sv(r2, i, 1));
-			int dest = (int)ll(r2, i, 2);
+		for (int i = 0; i < wk->nleg; i++) {
+			const place *pp = wk->pl[wk->leg[i].f];
+			const place *pcur = wk->pl[wk->leg[i].t];
 
 			if (pcur == NULL || strcmp(pcur->admin1, pc) != 0)
 				continue;
-			/* transit: first step of a run in the county */
-			if (dest)
-				v[3] += ll(r2, i, 3);
-			else if (pp == NULL || strcmp(pp->admin1, pc) != 0)
-				v[2] += ll(r2, i, 3);
+			/* destination: the last leg ends in the county;
+			 * transit: first step of a run in the county */
+			v[3] += wk->leg[i].n[1];
+			if (pp == NULL || strcmp(pp->admin1, pc) != 0)
+				v[2] += wk->leg[i].n[0];
 		}
 		ri = cor_stats_row_add(x->r, ti, 0);
 		CK(ri);
@@ -2055,7 +2670,6 @@ static int kind_counties(run *x)
 	rc = case_batches(x, NULL, NULL);
 out:
 	PQclear(r1);
-	PQclear(r2);
 	PQclear(r3);
 	return rc;
 }
@@ -2983,6 +3597,7 @@ out:
 		PQclear(res);
 	}
 	free_ref(&x);
+	walk_free(x.walk);
 	cor_stats_result_free(x.r);
 	return rc;
 }

@@ -222,11 +222,20 @@ echo "(d) corridor brief"
 if [ -z "$loaddb" ]; then
 	echo "    skipped: no 1M-case database (load not available)"
 else
-	PGDATABASE=$loaddb timed "$W/t.brief" "$C" -q brief --quarter 2019Q4 -o "$W/brief.pdf"
-	rc=$?
-	if [ $rc -eq 0 ] || [ $rc -eq 6 ]; then
+	ts=()
+	for i in $(seq "$RUNS"); do
+		PGDATABASE=$loaddb timed "$W/t.brief" "$C" brief --quarter 2019Q4 -o "$W/brief.pdf"
+		rc=$?
+		[ $rc -eq 0 ] || [ $rc -eq 6 ] || break
 		read -r s m <"$W/t.brief"
-		echo "    one brief from $ROWS cases: ${s} s, peak RSS $((m / 1024)) MiB (target < 1 s)"
+		ts+=("$s")
+	done
+	if [ $rc -eq 0 ] || [ $rc -eq 6 ]; then
+		s=$(printf '%s\n' "${ts[@]}" | median)
+		echo "    one brief from $ROWS cases: median ${s} s (runs: ${ts[*]}), peak RSS $((m / 1024)) MiB (target < 1 s)"
+		# the brief's own split (corridor brief prints it unless -q)
+		split=$(sed -n 's/.*statistics \([0-9]*\) ms, rendering \([0-9]*\) ms.*/statistics \1 ms, rendering alone \2 ms/p' "$W/last.out")
+		[ -n "$split" ] && echo "      of which $split"
 		t0=$(date +%s.%N)
 		for i in $(seq -w 1 47); do
 			PGDATABASE=$loaddb "$C" -q brief --quarter 2019Q4 --county "KE0$i" -o "$W/brief-KE0$i.pdf" 2>"$W/last.err"
