@@ -1,11 +1,18 @@
 /* cli/cmd_brief.c: `corridor brief --quarter 2019Q4 [--county KE011]
- * [--k N] -o FILE.pdf`: the quarterly PDF brief (reports/brief.c).
- * Disclosure control is always on: --no-suppress is refused (exit 7). */
+ * [--k N] -o FILE.pdf`: the quarterly PDF brief (reports/brief.c), and
+ * `--county all -o DIR`: one brief per Kenyan county, written by --jobs
+ * worker processes. Disclosure control is always on: --no-suppress is
+ * refused (exit 7). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "corridor/db.h"
 
 #include "cmd.h"
 #include "corridor/pdf.h"
@@ -14,13 +21,23 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 	        "usage: corridor brief --quarter YYYYQn [--county PCODE] "
-	        "[--k N] -o FILE.pdf\n\n"
+	        "[--k N] -o FILE.pdf\n"
+	        "       corridor brief --quarter YYYYQn --county all "
+	        "[--jobs N] [--k N] -o DIR\n\n"
 	        "Writes the quarterly Southern Route brief (A4 PDF) from the "
 	        "loaded data.\n\n"
 	        "  --quarter Q     calendar quarter, e.g. 2019Q4 (required)\n"
-	        "  --county PCODE  Kenyan county brief, e.g. KE011 (Isiolo)\n"
+	        "  --county PCODE  Kenyan county brief, e.g. KE011 (Isiolo);\n"
+	        "                  all: one brief per Kenyan county, written "
+	        "to\n"
+	        "                  DIR/brief-Q-PCODE.pdf (DIR is created)\n"
+	        "  --jobs N        with --county all: worker processes, each "
+	        "with\n"
+	        "                  its own connection (default: the number of "
+	        "CPUs)\n"
 	        "  --k N           disclosure threshold (default 5, >= 2)\n"
-	        "  -o, --output F  output file (written atomically)\n\n"
+	        "  -o, --output F  output file (written atomically), or "
+	        "directory\n\n"
 	        "The document date is $SOURCE_DATE_EPOCH when set, else the "
 	        "date of the\nlatest load: the same data gives the same "
 	        "bytes. Disclosure control\ncannot be switched off for a "
@@ -35,7 +52,7 @@ int cmd_brief_check(int argc, char **argv);
 int cmd_brief_check(int argc, char **argv)
 {
 	static const char *const with_arg[] = { "--quarter", "--county",
-		"--k", "--output", NULL };
+		"--k", "--output", "--jobs", NULL };
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -65,6 +82,161 @@ int cmd_brief_check(int argc, char **argv)
 	return -1;
 }
 
+static void report(const cor_ctx *ctx, const char *out,
+                   const cor_brief_req *req, const cor_brief_info *info)
+{
+	if (ctx->verbosity > 0) {
+		printf("wrote %s: %d pages, %ld cells suppressed (k = %d), "
+		       "%d statement%s of missing data%s; statistics %.0f ms, "
+		       "rendering %.0f ms\n", out, info->pages,
+		       info->cells_suppressed, req->k, info->warnings,
+		       info->warnings == 1 ? "" : "s",
+		       info->synthetic ? ", SYNTHETIC DATA" : "",
+		       info->seconds_stats * 1e3, info->seconds_render * 1e3);
+		fflush(stdout);
+	}
+}
+
+/* Briefs of counties[i] for each index i read from fd (4-byte ints, until
+ * end of file) on conn. Returns the worst exit code. */
+static int county_worker(PGconn *conn, const cor_ctx *ctx,
+                         cor_brief_req req, char **counties,
+                         const char *dir, int fd)
+{
+	int i, worst = COR_EXIT_OK;
+
+	while (read(fd, &i, sizeof(i)) == (ssize_t)sizeof(i)) {
+		char path[4096];
+		cor_brief_info info;
+		cor_err err;
+
+		cor_err_clear(&err);
+		req.county = counties[i];
+		snprintf(path, sizeof(path), "%s/brief-%s-%s.pdf", dir,
+		         req.quarter, counties[i]);
+		if (cor_brief_write(conn, &req, path, &info, &err) != 0) {
+			int rc = cor_cli_fail("brief", &err);
+
+			if (rc > worst)
+				worst = rc;
+			continue;
+		}
+		report(ctx, path, &req, &info);
+	}
+	return worst;
+}
+
+/* --county all: the Kenyan counties of the reference table (admin1 of
+ * KEN), handed one at a time to `jobs` worker processes through a pipe so
+ * that the few large counties do not queue behind each other. Each worker
+ * opens its own connection (a forked process must never use its parent's).
+ * Each brief is the same file `--county PCODE` writes. */
+static int all_counties(cor_ctx *ctx, const cor_brief_req *req,
+                        const char *dir, long jobs)
+{
+	PGresult *res;
+	cor_err err;
+	char **counties = NULL;
+	int n, fds[2] = { -1, -1 }, worst = COR_EXIT_OK;
+	long started = 0;
+
+	cor_err_clear(&err);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "corridor: brief: cannot create directory "
+		        "%s: %s\n", dir, strerror(errno));
+		return COR_EXIT_IO;
+	}
+	res = cor_db_query(ctx->conn, "SELECT pcode FROM admin1 WHERE "
+	                   "country = 'KEN' ORDER BY pcode COLLATE \"C\"", 0,
+	                   NULL, PGRES_TUPLES_OK, &err);
+	if (res == NULL)
+		return cor_cli_fail("brief", &err);
+	n = PQntuples(res);
+	if (n == 0) {
+		PQclear(res);
+		fprintf(stderr, "corridor: brief: no Kenyan counties in the "
+		        "reference tables (run corridor db init)\n");
+		return COR_EXIT_DATA;
+	}
+	counties = calloc((size_t)n, sizeof(*counties));
+	if (counties == NULL) {
+		PQclear(res);
+		fprintf(stderr, "corridor: brief: out of memory\n");
+		return COR_EXIT_INTERNAL;
+	}
+	for (int i = 0; i < n; i++)
+		counties[i] = PQgetvalue(res, i, 0);
+	if (jobs > n)
+		jobs = n;
+	if (pipe(fds) != 0) {
+		fprintf(stderr, "corridor: brief: pipe: %s\n", strerror(errno));
+		worst = COR_EXIT_IO;
+		goto out;
+	}
+	/* the whole work list fits in the pipe (47 x 4 bytes) */
+	for (int i = 0; i < n; i++)
+		if (write(fds[1], &i, sizeof(i)) != (ssize_t)sizeof(i)) {
+			fprintf(stderr, "corridor: brief: pipe: %s\n",
+			        strerror(errno));
+			worst = COR_EXIT_IO;
+			goto out;
+		}
+	close(fds[1]);
+	fds[1] = -1;
+	if (jobs <= 1) {
+		worst = county_worker(ctx->conn, ctx, *req, counties, dir,
+		                      fds[0]);
+		goto out;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	for (long j = 0; j < jobs; j++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			fprintf(stderr, "corridor: brief: fork: %s\n",
+			        strerror(errno));
+			worst = COR_EXIT_IO;
+			break;
+		}
+		if (pid == 0) {
+			PGconn *c = cor_db_connect(ctx->conninfo, &err);
+			int rc;
+
+			if (c == NULL)
+				_exit(cor_cli_fail("brief", &err));
+			rc = county_worker(c, ctx, *req, counties, dir,
+			                   fds[0]);
+			PQfinish(c);
+			fflush(stdout);
+			_exit(rc);
+		}
+		started++;
+	}
+	for (long j = 0; j < started; j++) {
+		int st;
+
+		if (wait(&st) < 0)
+			break;
+		if (!WIFEXITED(st)) {
+			fprintf(stderr, "corridor: brief: a worker died "
+			        "(signal %d)\n", WIFSIGNALED(st) ?
+			        WTERMSIG(st) : 0);
+			worst = COR_EXIT_INTERNAL;
+		} else if (WEXITSTATUS(st) > worst) {
+			worst = WEXITSTATUS(st);
+		}
+	}
+out:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	free(counties);
+	PQclear(res);
+	return worst;
+}
+
 int cmd_brief(int argc, char **argv, cor_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -72,6 +244,7 @@ int cmd_brief(int argc, char **argv, cor_ctx *ctx)
 		{ "county", required_argument, NULL, 'c' },
 		{ "k", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "no-suppress", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -80,7 +253,8 @@ int cmd_brief(int argc, char **argv, cor_ctx *ctx)
 	cor_brief_info info;
 	cor_err err;
 	const char *out = NULL;
-	int c, rc;
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	int c, rc, jobs_given = 0;
 
 	memset(&req, 0, sizeof(req));
 	req.k = 5;
@@ -112,6 +286,21 @@ int cmd_brief(int argc, char **argv, cor_ctx *ctx)
 		case 'o':
 			out = optarg;
 			break;
+		case 'j': {
+			char *end;
+
+			errno = 0;
+			jobs = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || jobs < 1 ||
+			    jobs > 64) {
+				fprintf(stderr, "corridor: brief: --jobs must be "
+				        "an integer from 1 to 64, not '%s'\n",
+				        optarg);
+				return COR_EXIT_USAGE;
+			}
+			jobs_given = 1;
+			break;
+		}
 		case 'N':
 			fprintf(stderr, "corridor: brief: --no-suppress is "
 			        "refused: a brief is for publication and "
@@ -138,17 +327,22 @@ int cmd_brief(int argc, char **argv, cor_ctx *ctx)
 		if (sde >= 0)
 			req.date = sde;
 	}
+	if (req.county != NULL && strcmp(req.county, "all") == 0) {
+		if (jobs < 1)
+			jobs = 1;
+		if (jobs > 8 && !jobs_given)
+			jobs = 8;
+		return all_counties(ctx, &req, out, jobs);
+	}
+	if (jobs_given) {
+		fprintf(stderr, "corridor: brief: --jobs goes with --county "
+		        "all\n");
+		return COR_EXIT_USAGE;
+	}
 	rc = cor_brief_write(ctx->conn, &req, out, &info, &err);
 	if (rc != 0)
 		return cor_cli_fail("brief", &err);
-	if (ctx->verbosity > 0)
-		printf("wrote %s: %d pages, %ld cells suppressed (k = %d), "
-		       "%d statement%s of missing data%s; statistics %.0f ms, "
-		       "rendering %.0f ms\n", out, info.pages,
-		       info.cells_suppressed, req.k, info.warnings,
-		       info.warnings == 1 ? "" : "s",
-		       info.synthetic ? ", SYNTHETIC DATA" : "",
-		       info.seconds_stats * 1e3, info.seconds_render * 1e3);
+	report(ctx, out, &req, &info);
 	/* missing data is stated inside the brief; the brief is complete */
 	return COR_EXIT_OK;
 }

@@ -267,5 +267,23 @@ grep -qF 'Not filtered by county' "$T/c1.txt" ||
 $CORRIDOR -q brief --quarter 2019Q4 --county KE999 -o "$T/z.pdf" \
 	2>/dev/null && fail "unknown county accepted"
 [ ! -e "$T/z.pdf" ] || fail "unknown county wrote a file"
-echo "ok: $pages pages rendered non-blank, fonts embedded, $nchk headline figures equal stats overview, $sup cells withheld jointly, byte-identical, county wording ($cn linked, $ci identified), Musina -> Johannesburg $ml listed"
+# --county all: one brief per Kenyan county, by two worker processes,
+# each the same bytes as the single-county command
+$CORRIDOR -q brief --quarter 2019Q4 --county all --jobs 2 -o "$T/all" ||
+	fail "brief --county all"
+nall=$(ls "$T/all" | grep -c '^brief-2019Q4-KE0[0-4][0-9]\.pdf$')
+want=$(psql -XAtq -c "SELECT count(*) FROM admin1 WHERE country = 'KEN'")
+[ "$nall" -eq "$want" ] && [ "$want" -eq 47 ] ||
+	fail "--county all wrote $nall briefs, want $want (47 counties)"
+cmp -s "$T/c.pdf" "$T/all/brief-2019Q4-KE011.pdf" ||
+	fail "--county all: KE011 differs from --county KE011"
+$CORRIDOR -q brief --quarter 2019Q4 --county all --jobs 1 -o "$T/all1" ||
+	fail "brief --county all --jobs 1"
+for f in "$T"/all/*.pdf; do
+	cmp -s "$f" "$T/all1/$(basename "$f")" ||
+		fail "--jobs 1 and --jobs 2 differ for $(basename "$f")"
+done
+$CORRIDOR -q brief --quarter 2019Q4 --county KE011 --jobs 2 -o "$T/j.pdf" \
+	2>/dev/null && fail "--jobs accepted without --county all"
+echo "ok: $pages pages rendered non-blank, fonts embedded, --county all $nall briefs, $nchk headline figures equal stats overview, $sup cells withheld jointly, byte-identical, county wording ($cn linked, $ci identified), Musina -> Johannesburg $ml listed"
 exit 0
