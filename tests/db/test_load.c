@@ -92,6 +92,24 @@ static void qs(const char *sql, long batch, char *out, size_t n)
 	PQclear(res);
 }
 
+/* Runs sql with one text parameter (or none); the test fails unless the
+ * server refuses it with SQLSTATE state. */
+static void refused(const char *sql, const char *p1, const char *state)
+{
+	const char *p[1] = { p1 };
+	PGresult *res = PQexecParams(conn, sql, p1 ? 1 : 0, NULL, p, NULL,
+	                             NULL, 0);
+	const char *got = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	if (PQresultStatus(res) != PGRES_FATAL_ERROR || got == NULL ||
+	    strcmp(got, state) != 0) {
+		PQclear(res);
+		fail_msg("%s: want SQLSTATE %s, got %s", sql, state,
+		         got ? got : "success");
+	}
+	PQclear(res);
+}
+
 static void counts_add_up(const cor_etl_result *r)
 {
 	assert_int_equal(r->rows_read, r->rows_loaded + r->rows_rejected);
@@ -949,9 +967,7 @@ static void test_replace_as_loader(void **state)
 	cor_etl_opts o;
 	cor_etl_result r1, r2;
 	cor_err e;
-	PGresult *res;
 	char b[24], dir[512], path[600];
-	const char *p[1] = { b };
 
 	(void)state;
 	cor_test_tmpdir(dir, sizeof(dir));
@@ -970,15 +986,8 @@ static void test_replace_as_loader(void **state)
 	assert_int_equal(r2.replaced_batch, r1.batch_id);
 	assert_int_equal(r2.rows_loaded, 2);
 	snprintf(b, sizeof(b), "%ld", r2.batch_id);
-	res = PQexecParams(conn, "SELECT cor_purge_batch($1::bigint)", 1, NULL,
-	                   p, NULL, NULL, 0);
-	assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
-	assert_string_equal(PQresultErrorField(res, PG_DIAG_SQLSTATE), "22023");
-	PQclear(res);
-	res = PQexec(conn, "DELETE FROM case_record");
-	assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
-	assert_string_equal(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42501");
-	PQclear(res);
+	refused("SELECT cor_purge_batch($1::bigint)", b, "22023");
+	refused("DELETE FROM case_record", NULL, "42501");
 	cor_test_exec(conn, "RESET ROLE");
 	assert_int_equal(qb("SELECT count(*) FROM case_record WHERE batch_id ="
 	                    " $1", r1.batch_id), 0);
@@ -1009,12 +1018,12 @@ static void test_replace_as_loader(void **state)
 static void test_child_table(void **state)
 {
 	char dir[512], path[600], bad[600], tab[64], d1[40], d2[40];
+	char sql[200];
 	cor_synth_opts so = { 2000, 11, 2019, 1, 2019, 4 };
 	cor_etl_opts o;
 	cor_etl_result r1, r2, r3;
 	cor_err e;
 	FILE *fp;
-	PGresult *res;
 	long tables;
 
 	(void)state;
@@ -1041,18 +1050,10 @@ static void test_child_table(void **state)
 	assert_int_equal(qb("SELECT count(*) FROM ONLY case_record WHERE "
 	                    "batch_id = $1", r1.batch_id), 0);
 	/* a row of another batch is refused by the child's CHECK */
-	{
-		char sql[200];
-
-		snprintf(sql, sizeof(sql), "INSERT INTO %s (batch_id, "
-		         "registration_year, case_type) VALUES (%ld, 2019, "
-		         "'smuggling')", tab, r1.batch_id + 1);
-		res = PQexec(conn, sql);
-		assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
-		assert_string_equal(PQresultErrorField(res, PG_DIAG_SQLSTATE),
-		                    "23514");
-		PQclear(res);
-	}
+	snprintf(sql, sizeof(sql), "INSERT INTO %s (batch_id, "
+	         "registration_year, case_type) VALUES (%ld, 2019, "
+	         "'smuggling')", tab, r1.batch_id + 1);
+	refused(sql, NULL, "23514");
 	/* the quarterly counts cover the child's rows */
 	assert_int_equal(qb("SELECT sum(n) FROM case_quarter_count WHERE "
 	                    "batch_id = $1", r1.batch_id), 2000);
@@ -1089,29 +1090,11 @@ static void test_child_table(void **state)
 		fail_msg("child load as corridor_loader: %s", e.msg);
 	assert_int_equal(r3.replaced_batch, r2.batch_id);
 	snprintf(tab, sizeof(tab), "case_record_b%ld", r3.batch_id);
-	{
-		char sql[120];
-
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tab);
-		res = PQexec(conn, sql);
-		assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
-		assert_string_equal(PQresultErrorField(res, PG_DIAG_SQLSTATE),
-		                    "42501");
-		PQclear(res);
-	}
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tab);
+	refused(sql, NULL, "42501");
 	/* nor creates a table for a batch that is not being loaded */
-	{
-		char b[24];
-		const char *p[1] = { b };
-
-		snprintf(b, sizeof(b), "%ld", r3.batch_id);
-		res = PQexecParams(conn, "SELECT cor_batch_table_create("
-		                   "$1::bigint)", 1, NULL, p, NULL, NULL, 0);
-		assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
-		assert_string_equal(PQresultErrorField(res, PG_DIAG_SQLSTATE),
-		                    "22023");
-		PQclear(res);
-	}
+	snprintf(sql, sizeof(sql), "%ld", r3.batch_id);
+	refused("SELECT cor_batch_table_create($1::bigint)", sql, "22023");
 	cor_test_exec(conn, "RESET ROLE");
 	qs(ROWS_MD5, r3.batch_id, d2, sizeof(d2));
 	assert_string_equal(d1, d2);

@@ -90,31 +90,12 @@ static const char *fixture =
 
 /* Rows written with SQL (not by `corridor load`) lack what the loader
  * derives (sql/006_case_counties.sql): each case's Kenyan counties and the
- * quarterly counts of its batch. Sets both as the loader would. */
-static void derive(void)
-{
-	cor_test_exec(conn, "UPDATE case_record SET counties ="
-	              " cor_case_counties(identification_county,"
-	              " origin_admin1, route) WHERE counties IS DISTINCT FROM"
-	              " cor_case_counties(identification_county,"
-	              " origin_admin1, route);"
-	              "SELECT cor_count_batch(id) FROM batch");
-}
-
+ * quarterly counts of its batch; cor_test_fixture sets both as the loader
+ * would (cor_test_derive). */
 static int setup(void **state)
 {
-	int applied = 0;
-	cor_err err;
-
 	(void)state;
-	conn = cor_test_connect();
-	cor_err_clear(&err);
-	if (cor_db_migrate(conn, cor_test_sql_dir(), &applied, &err) != 0) {
-		fprintf(stderr, "migrate: %s\n", err.msg);
-		return -1;
-	}
-	cor_test_exec(conn, fixture);
-	derive();
+	conn = cor_test_fixture(fixture);
 	return 0;
 }
 
@@ -662,7 +643,7 @@ static void insert_series(const int *counts, int n)
 		         (i % 4) * 3 + 2, 2010 + i / 4, counts[i]);
 		cor_test_exec(conn, sql);
 	}
-	derive();
+	cor_test_derive(conn);
 }
 
 /* Flags of the series of a trend over 2010Q1.. of the inserted batch. */
@@ -769,7 +750,7 @@ static void test_nodes_share_base(void **state)
 	              " SELECT 92, '2015-05-02', 2015, 'smuggling',"
 	              " '{ET-MOYALE,KE-MOYALE}', 'KE-MOYALE'"
 	              " FROM generate_series(1, 3)");
-	derive();
+	cor_test_derive(conn);
 	cor_stats_req_init(&req);
 	req.kind = COR_STATS_NODES;
 	assert_int_equal(cor_stats_parse_bound("2015Q2", 0, req.from, &err),
@@ -850,7 +831,7 @@ static void test_nodes_legs_disclosure(void **state)
 	              " SELECT 91, '2015-05-02', 2015, 'smuggling',"
 	              " '{ET-MOYALE,KE-MOYALE}', 'KE-MOYALE'"
 	              " FROM generate_series(1, 3)");
-	derive();
+	cor_test_derive(conn);
 	cor_stats_req_init(&req);
 	req.kind = COR_STATS_BRIEF;
 	assert_int_equal(cor_stats_parse_bound("2015Q2", 0, req.from, &err),

@@ -78,31 +78,12 @@ static const char *fixture =
 	" VALUES (1, '2019-08-01', 2019, 'smuggling',"
 	"  '{ET-MOYALE,KE-NAIROBI}', 999, 99);";
 
-/* What the loader derives (sql/006_case_counties.sql) for rows written
- * with SQL: each case's Kenyan counties and the quarterly counts. */
-static void derive(void)
-{
-	cor_test_exec(conn, "UPDATE case_record SET counties ="
-	              " cor_case_counties(identification_county,"
-	              " origin_admin1, route);"
-	              "DELETE FROM case_quarter_count;"
-	              "SELECT cor_count_batch(id) FROM batch");
-}
-
+/* Rows written with SQL get what the loader derives (sql/006: counties,
+ * quarterly counts) from cor_test_fixture. */
 static int setup(void **state)
 {
-	int applied = 0;
-	cor_err err;
-
 	(void)state;
-	conn = cor_test_connect();
-	cor_err_clear(&err);
-	if (cor_db_migrate(conn, cor_test_sql_dir(), &applied, &err) != 0) {
-		fprintf(stderr, "migrate: %s\n", err.msg);
-		return -1;
-	}
-	cor_test_exec(conn, fixture);
-	derive();
+	conn = cor_test_fixture(fixture);
 	return 0;
 }
 
@@ -463,7 +444,7 @@ static void test_many(void **state)
 	              "  CASE WHEN g % 11 <> 0 THEN (g % 2003) / 4.0 END,"
 	              "  CASE WHEN g % 13 <> 0 THEN g % 61 END"
 	              " FROM generate_series(1, 25000) g");
-	derive();
+	cor_test_derive(conn);
 	check_legs("2018Q1", "2018-01-01", "2018-03-31", NULL, 900);
 	check_nodes("2018Q1", "2018-01-01", "2018-03-31", NULL, 300);
 	check_counties("2018Q1", "2018-01-01", "2018-03-31", NULL);

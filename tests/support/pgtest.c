@@ -52,6 +52,27 @@ void cor_test_schema(PGconn *conn)
 	}
 }
 
+void cor_test_derive(PGconn *conn)
+{
+	cor_test_exec(conn, "UPDATE case_record SET counties ="
+	              " cor_case_counties(identification_county,"
+	              " origin_admin1, route) WHERE counties IS DISTINCT FROM"
+	              " cor_case_counties(identification_county,"
+	              " origin_admin1, route);"
+	              "DELETE FROM case_quarter_count;"
+	              "SELECT cor_count_batch(id) FROM batch");
+}
+
+PGconn *cor_test_fixture(const char *fixture_sql)
+{
+	PGconn *conn = cor_test_connect();
+
+	cor_test_schema(conn);
+	cor_test_exec(conn, fixture_sql);
+	cor_test_derive(conn);
+	return conn;
+}
+
 void cor_test_exec(PGconn *conn, const char *sql)
 {
 	PGresult *res = PQexec(conn, sql);

@@ -28,6 +28,17 @@ PGconn *cor_test_connect_db(const char *dbname);
  * database of conn; fails the test on any error. Idempotent. */
 void cor_test_schema(PGconn *conn);
 
+/* What `corridor load` derives, for case rows a test wrote with SQL
+ * (sql/006): each case's Kenyan counties (cor_case_counties) and every
+ * batch's quarterly counts (case_quarter_count, cor_count_batch). Fails
+ * the test on an SQL error. */
+void cor_test_derive(PGconn *conn);
+
+/* Group setup of a database test on a fixture: connects
+ * (cor_test_connect), applies the schema, runs fixture_sql, derives
+ * (cor_test_derive). Returns the connection. */
+PGconn *cor_test_fixture(const char *fixture_sql);
+
 /* Runs sql (no parameters) and fails the test unless it succeeds. */
 void cor_test_exec(PGconn *conn, const char *sql);
 
