@@ -110,6 +110,21 @@ static void refused(const char *sql, const char *p1, const char *state)
 	PQclear(res);
 }
 
+/* Writes corridor synth's rows for so into dir/name; path gets the path. */
+static void synth_file(const char *dir, const char *name,
+                       const cor_synth_opts *so, char *path, size_t n)
+{
+	cor_err e;
+	FILE *fp;
+
+	snprintf(path, n, "%s/%s", dir, name);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	cor_err_clear(&e);
+	assert_int_equal(cor_synth_write(fp, so, &e), 0);
+	assert_int_equal(fclose(fp), 0);
+}
+
 static void counts_add_up(const cor_etl_result *r)
 {
 	assert_int_equal(r->rows_read, r->rows_loaded + r->rows_rejected);
@@ -812,17 +827,12 @@ static void test_concurrent(void **state)
 	char dir[512], path[600];
 	cor_synth_opts so = { 20000, 7, 2018, 1, 2018, 4 };
 	cor_err e;
-	FILE *fp;
 	pid_t pid[2];
 	int loaded = 0, already = 0;
 
 	(void)state;
 	cor_test_tmpdir(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/conc.csv", dir);
-	fp = fopen(path, "wb");
-	assert_non_null(fp);
-	assert_int_equal(cor_synth_write(fp, &so, &e), 0);
-	fclose(fp);
+	synth_file(dir, "conc.csv", &so, path, sizeof(path));
 	for (int i = 0; i < 2; i++) {
 		pid[i] = fork();
 		assert_true(pid[i] >= 0);
@@ -870,18 +880,13 @@ static void test_ref_problems(void **state)
 	cor_etl_opts o;
 	cor_etl_result r;
 	cor_err e;
-	FILE *fp;
 
 	(void)state;
 	assert_int_equal(q1("SELECT count(*) FROM pg_constraint WHERE conrelid "
 	                    "= 'case_record'::regclass AND contype = 'f'",
 	                    NULL), 0);
 	cor_test_tmpdir(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/refs.csv", dir);
-	fp = fopen(path, "wb");
-	assert_non_null(fp);
-	assert_int_equal(cor_synth_write(fp, &so, &e), 0);
-	fclose(fp);
+	synth_file(dir, "refs.csv", &so, path, sizeof(path));
 	opts(&o);
 	/* into case_record itself: a batch table's CHECK (sql/007) would
 	 * refuse the bad batch_id the view must be able to show */
@@ -1023,16 +1028,11 @@ static void test_child_table(void **state)
 	cor_etl_opts o;
 	cor_etl_result r1, r2, r3;
 	cor_err e;
-	FILE *fp;
 	long tables;
 
 	(void)state;
 	cor_test_tmpdir(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/child.csv", dir);
-	fp = fopen(path, "wb");
-	assert_non_null(fp);
-	assert_int_equal(cor_synth_write(fp, &so, &e), 0);
-	fclose(fp);
+	synth_file(dir, "child.csv", &so, path, sizeof(path));
 	opts(&o);
 	o.child_table_min_bytes = 0;            /* every case file */
 	if (load(path, &o, &r1, &e) != 0)
@@ -1145,17 +1145,12 @@ static void test_c30_connection_lost(void **state)
 	cor_etl_result r;
 	cor_err e;
 	PGconn *victim;
-	FILE *fp;
 	long before;
 	int rc;
 
 	(void)state;
 	cor_test_tmpdir(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/c30_big.csv", dir);
-	fp = fopen(path, "wb");
-	assert_non_null(fp);
-	assert_int_equal(cor_synth_write(fp, &so, &e), 0);
-	fclose(fp);
+	synth_file(dir, "c30_big.csv", &so, path, sizeof(path));
 	before = q1("SELECT count(*) FROM case_record", NULL);
 	victim = cor_test_connect();
 	k.victim = victim;
