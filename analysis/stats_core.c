@@ -1261,8 +1261,14 @@ const char *cor_stats_cell_format(const cor_stats_result *r,
 		         100.0 * c->lo, 100.0 * c->hi);
 		break;
 	case COR_COL_RR:
-		snprintf(buf, n, "%.2f (%.2f-%.2f) p=%.3g", c->v, c->lo, c->hi,
-		         c->p);
+		/* below 1e-300 a double p-value is underflow (denormals such
+		 * as 4.94e-324), not a number to print */
+		if (c->p < 1e-300)
+			snprintf(buf, n, "%.2f (%.2f-%.2f) p<1e-300", c->v,
+			         c->lo, c->hi);
+		else
+			snprintf(buf, n, "%.2f (%.2f-%.2f) p=%.3g", c->v,
+			         c->lo, c->hi, c->p);
 		break;
 	case COR_COL_DIST:
 		num(a, sizeof(a), c->v);

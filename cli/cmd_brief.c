@@ -33,8 +33,9 @@ static void usage(FILE *fp)
 	        "                  DIR/brief-Q-PCODE.pdf (DIR is created)\n"
 	        "  --jobs N        with --county all: worker processes, each "
 	        "with\n"
-	        "                  its own connection (default: the number of "
-	        "CPUs)\n"
+	        "                  its own connection (1-64; default: the "
+	        "number of\n"
+	        "                  CPUs, at most 8)\n"
 	        "  --k N           disclosure threshold (default 5, >= 2)\n"
 	        "  -o, --output F  output file (written atomically), or "
 	        "directory\n\n"
@@ -140,10 +141,20 @@ static int all_counties(cor_ctx *ctx, const cor_brief_req *req,
 	int n, fds[2] = { -1, -1 }, worst = COR_EXIT_OK;
 	long started = 0;
 
+	struct stat st;
+
 	cor_err_clear(&err);
+	/* checked once here, not once per county */
+	if (cor_brief_check_quarter(req->quarter, &err) != 0)
+		return cor_cli_fail("brief", &err);
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		fprintf(stderr, "corridor: brief: cannot create directory "
 		        "%s: %s\n", dir, strerror(errno));
+		return COR_EXIT_IO;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "corridor: brief: %s: not a directory (--county "
+		        "all writes one file per county into -o DIR)\n", dir);
 		return COR_EXIT_IO;
 	}
 	res = cor_db_query(ctx->conn, "SELECT pcode FROM admin1 WHERE "
@@ -214,20 +225,24 @@ static int all_counties(cor_ctx *ctx, const cor_brief_req *req,
 		started++;
 	}
 	for (long j = 0; j < started; j++) {
-		int st;
+		int ws;
 
-		if (wait(&st) < 0)
+		if (wait(&ws) < 0)
 			break;
-		if (!WIFEXITED(st)) {
+		if (!WIFEXITED(ws)) {
 			fprintf(stderr, "corridor: brief: a worker died "
-			        "(signal %d)\n", WIFSIGNALED(st) ?
-			        WTERMSIG(st) : 0);
+			        "(signal %d)\n", WIFSIGNALED(ws) ?
+			        WTERMSIG(ws) : 0);
 			worst = COR_EXIT_INTERNAL;
-		} else if (WEXITSTATUS(st) > worst) {
-			worst = WEXITSTATUS(st);
+		} else if (WEXITSTATUS(ws) > worst) {
+			worst = WEXITSTATUS(ws);
 		}
 	}
 out:
+	if (worst == COR_EXIT_OK && ctx->verbosity > 0)
+		printf("wrote %d county briefs of %s to %s (%ld worker "
+		       "process%s)\n", n, req->quarter, dir, jobs,
+		       jobs == 1 ? "" : "es");
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)
@@ -315,9 +330,12 @@ int cmd_brief(int argc, char **argv, cor_ctx *ctx)
 		}
 	}
 	if (optind < argc || req.quarter == NULL || out == NULL) {
+		int all = req.county != NULL && strcmp(req.county, "all") == 0;
+
 		fprintf(stderr, "corridor: brief: %s\n", optind < argc ?
 		        "unexpected argument" : req.quarter == NULL ?
-		        "--quarter is required" : "-o FILE.pdf is required");
+		        "--quarter is required" : all ? "-o DIR is required "
+		        "with --county all" : "-o FILE.pdf is required");
 		usage(stderr);
 		return COR_EXIT_USAGE;
 	}

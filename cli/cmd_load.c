@@ -31,8 +31,12 @@ static void usage(FILE *fp)
 	        "                     to the reject table (default 0: any "
 	        "bad row refuses\n"
 	        "                     the file)\n"
-	        "  --replace          replace an already loaded batch of the "
-	        "same file\n"
+	        "  --replace          replace the active batch of the same "
+	        "content or,\n"
+	        "                     for new content, every active batch "
+	        "of a file of\n"
+	        "                     the same name and format (a corrected "
+	        "export)\n"
 	        "  --synthetic        mark the batch as synthetic data\n"
 	        "  -q, --quiet        no progress line, errors only\n\n"
 	        "Case ids are stored only as HMAC-SHA-256 pseudonyms keyed by "
@@ -88,9 +92,17 @@ static void print_summary(const char *file, const cor_etl_result *r,
 	printf("%s: read %ld, loaded %ld, rejected %ld (batch %ld, sha256 "
 	       "%.12s, %.2fs)", file, r->rows_read, r->rows_loaded,
 	       r->rows_rejected, r->batch_id, r->sha256, r->seconds);
-	if (r->replaced_batch != 0)
+	if (r->replaced_count > 1)
+		printf("; replaces %d batches of %s (the last: batch %ld)",
+		       r->replaced_count, file, r->replaced_batch);
+	else if (r->replaced_batch != 0)
 		printf("; replaces batch %ld", r->replaced_batch);
 	printf("\n");
+	if (r->same_name_batch != 0)
+		printf("  note: batch %ld, an earlier load of a file named like "
+		       "this one with other content, stays active: both "
+		       "count; to swap it, load again with --replace\n",
+		       r->same_name_batch);
 	if (r->dropped[0] != '\0')
 		printf("  dropped identifier columns: %s\n", r->dropped);
 	if (r->ignored[0] != '\0' && verbosity > 1)

@@ -791,35 +791,57 @@ static int prologue(struct run *R)
 	                 R->err);
 	if (q == NULL)
 		return COR_EDB;
-	if (PQntuples(q) > 0) {
-		long old = strtol(PQgetvalue(q, 0, 0), NULL, 10);
-
+	if (PQntuples(q) > 0 && !L->o->replace) {
+		res->batch_id = strtol(PQgetvalue(q, 0, 0), NULL, 10);
+		res->already_loaded = 1;
+		R->already = 1;
 		PQclear(q);
-		if (!L->o->replace) {
-			res->batch_id = old;
-			res->already_loaded = 1;
-			R->already = 1;
-			return COR_EFAIL;       /* stop reading; not an error */
-		}
+		return COR_EFAIL;       /* stop reading; not an error */
+	}
+	/* An active batch of a file of the same name and format is most
+	 * likely an earlier export of this one: --replace swaps it (with
+	 * any batch of the same content); without --replace, new content
+	 * is loaded beside it, both count, and the caller is told
+	 * (res->same_name_batch). */
+	PQclear(q);
+	p[0] = res->sha256;
+	p[1] = fmt;
+	p[2] = base_name(L->name);
+	q = cor_db_query(R->conn, "SELECT id FROM batch WHERE format = $2 "
+	                 "AND active AND (sha256 = $1 OR file_name = $3) "
+	                 "ORDER BY id", 3, p, PGRES_TUPLES_OK, R->err);
+	if (q == NULL)
+		return COR_EDB;
+	if (!L->o->replace && PQntuples(q) > 0)
+		res->same_name_batch = strtol(PQgetvalue(q, PQntuples(q) - 1,
+		                                         0), NULL, 10);
+	for (int i = 0; L->o->replace && i < PQntuples(q); i++) {
+		long old = strtol(PQgetvalue(q, i, 0), NULL, 10);
+		PGresult *u;
+
 		res->replaced_batch = old;
+		res->replaced_count++;
 		snprintf(idbuf, sizeof(idbuf), "%ld", old);
 		p[0] = idbuf;
-		q = cor_db_query(R->conn, "UPDATE batch SET active = false "
+		u = cor_db_query(R->conn, "UPDATE batch SET active = false "
 		                 "WHERE id = $1", 1, p, PGRES_COMMAND_OK,
 		                 R->err);
-		if (q == NULL)
+		if (u == NULL) {
+			PQclear(q);
 			return COR_EDB;
-		PQclear(q);
+		}
+		PQclear(u);
 		/* sql/004: the owner's function deletes the rows of an
 		 * inactive batch (the loader role may not DELETE) */
-		q = cor_db_query(R->conn, "SELECT cor_purge_batch($1::bigint)",
+		u = cor_db_query(R->conn, "SELECT cor_purge_batch($1::bigint)",
 		                 1, p, PGRES_TUPLES_OK, R->err);
-		if (q == NULL)
+		if (u == NULL) {
+			PQclear(q);
 			return COR_EDB;
-		PQclear(q);
-	} else {
-		PQclear(q);
+		}
+		PQclear(u);
 	}
+	PQclear(q);
 	/* dropped column names joined by U+001F (never in a header) */
 	dropped[0] = '\0';
 	for (const char *s = res->dropped; *s && o + 1 < sizeof(dropped);

@@ -43,6 +43,8 @@ typedef struct brief {
 	int failed[NKIND];        /* kind not available: reason in why[] */
 	char why[NKIND][1024];
 	int synthetic, warnings;
+	int case_synthetic;       /* an active case batch holds synthetic
+	                           * records (load_meta) */
 	long suppressed;
 	int has_fmt[4];           /* cases, ctdc, mmp, unhcr batches loaded */
 	char vintage[11];         /* date of data (UTC) */
@@ -178,6 +180,15 @@ static int parse_quarter(brief *b, const char *s)
 	return 0;
 }
 
+int cor_brief_check_quarter(const char *quarter, cor_err *err)
+{
+	brief b;
+
+	memset(&b, 0, sizeof(b));
+	b.err = err;
+	return parse_quarter(&b, quarter);
+}
+
 /* ---- statistics ---------------------------------------------------------- */
 
 /* Runs one kind with the brief's filters, exactly as
@@ -270,6 +281,11 @@ static int load_meta(brief *b)
 		for (int j = 0; j < 4; j++)
 			if (strcmp(PQgetvalue(res, i, 2), f[j]) == 0)
 				b->has_fmt[j] = 1;
+		/* the brief's case figures read format cases (the default
+		 * source of corridor stats) */
+		if (strcmp(PQgetvalue(res, i, 6), "t") == 0 &&
+		    strcmp(PQgetvalue(res, i, 2), "cases") == 0)
+			b->case_synthetic = 1;
 		if (ep > b->vintage_epoch) {
 			b->vintage_epoch = ep;
 			snprintf(b->vintage, sizeof(b->vintage), "%.10s",
@@ -1537,6 +1553,15 @@ static int long_table(brief *b, int slot, const cor_stats_table *t,
 
 	if (rows == NULL)
 		return oom(b);
+	if (n == 0 && nskip > 0) {
+		/* every row a published zero: one statement, not "not
+		 * available" followed by "N rows left out" */
+		empty = bprintf(b, "No recorded case in any of its %d rows.",
+		                nskip);
+		if (empty == NULL)
+			return oom(b);
+		nskip = 0;
+	}
 	do {
 		/* title, heading row and the note under the table */
 		double room = cor_pdf_content_bottom(b->pdf) - *y - 46, h = 0;
@@ -2006,6 +2031,33 @@ static int page_methods(brief *b)
 			ids[nid++] = id;
 		}
 	}
+	/* when no case row matched, the active case batches that were
+	 * searched: the brief's "no cases" statements rest on them */
+	if (b->batches != NULL) {
+		int any_case = 0;
+
+		for (int i = 0; i < PQntuples(b->batches); i++) {
+			long long id = strtoll(PQgetvalue(b->batches, i, 0),
+			                       NULL, 10);
+
+			for (int m = 0; m < nid; m++)
+				any_case |= ids[m] == id && strcmp(PQgetvalue(
+				        b->batches, i, 2), "cases") == 0;
+		}
+		for (int i = 0; !any_case && i < PQntuples(b->batches); i++) {
+			if (strcmp(PQgetvalue(b->batches, i, 8), "t") != 0 ||
+			    strcmp(PQgetvalue(b->batches, i, 2), "cases") != 0)
+				continue;
+			nids = realloc(ids, (size_t)(nid + 1) * sizeof(*ids));
+			if (nids == NULL) {
+				free(ids);
+				return oom(b);
+			}
+			ids = nids;
+			ids[nid++] = strtoll(PQgetvalue(b->batches, i, 0), NULL,
+			                     10);
+		}
+	}
 	{
 		PGresult *res = b->batches;
 		cor_pdf_table t;
@@ -2145,6 +2197,12 @@ int cor_brief_write(PGconn *conn, const cor_brief_req *req, const char *path,
 		rc = run_all(&b);
 	if (rc != 0)
 		goto out;
+	/* The case figures are counted over every active case batch, also
+	 * when none of its rows matches (a county with no case in the
+	 * quarter: "No cases ... were recorded"); such a statement rests on
+	 * the synthetic records as much as a count does. So any synthetic
+	 * case record loaded marks the brief, whatever rows matched. */
+	b.synthetic |= b.case_synthetic;
 	t1 = now_s();
 	memset(&o, 0, sizeof(o));
 	o.date = req->date >= 0 ? req->date : b.vintage_epoch;

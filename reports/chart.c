@@ -373,9 +373,16 @@ static int bars_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_bars *c,
 		                  NULL, err);
 		if (rc != 0)
 			return rc;
+		/* the group's last value label: with thin bars (several
+		 * series) the labels of short bars would print over each
+		 * other at the axis; such a label moves right of the one
+		 * above it */
+		double lab_x0 = px0, lab_x1 = px0, lab_y1 = -1e9;
+
 		for (size_t s = 0; s < c->nser; s++) {
 			const cor_pdf_val *v = &c->vals[s * c->ncat + i];
 			double top = cy - group / 2 + s * barh, x = px0;
+			double lx, ly, tw = 0.0;
 
 			if (v->suppressed) {
 				/* a stub, explained once in the legend */
@@ -390,11 +397,22 @@ static int bars_impl(cor_pdf *p, cor_pdf_box b, const cor_pdf_bars *c,
 			val_label(p, v, buf, sizeof(buf));
 			if (c->nser > 1 && val_ok(v) && v->v == 0.0)
 				continue;   /* no bar, no "0": less clutter */
-			rc = pdf_line(p, COR_PDF_SMALL, COR_PDF_LEFT, x + 3,
-			              top + (barh - 9.0) / 2.0, 60, 0.0, buf,
-			              err);
+			lx = x + 3;
+			ly = top + (barh - 9.0) / 2.0;
+			rc = cor_pdf_text_width(p, COR_PDF_SMALL, buf, &tw, err);
 			if (rc != 0)
 				return rc;
+			/* overlaps the label above in height and width */
+			if (ly < lab_y1 - 0.5 && lx < lab_x1 + 4 &&
+			    lx + tw > lab_x0 - 4)
+				lx = lab_x1 + 4;
+			rc = pdf_line(p, COR_PDF_SMALL, COR_PDF_LEFT, lx, ly, 60,
+			              0.0, buf, err);
+			if (rc != 0)
+				return rc;
+			lab_x0 = lx;
+			lab_x1 = lx + tw;
+			lab_y1 = ly + 9.0;
 		}
 	}
 	vline(pg, PDF_INK, 0.7, px0, ptop, pbot);

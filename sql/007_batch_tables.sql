@@ -11,7 +11,7 @@
 -- and building the three indexes afterwards ~1.1 s (make bench).
 --
 -- How. `corridor load` (etl/etl_load.c) decides from the file's size (a
--- case file of 8 MiB or more, about 20,000 rows; smaller files go straight
+-- case file of 8 MiB or more, about 23,000 rows; smaller files go straight
 -- into case_record as before):
 --   1. inserts the batch row, then cor_batch_table_create(batch) creates
 --      case_record_b<batch>: the columns, defaults and CHECK constraints of

@@ -252,7 +252,8 @@ typedef struct cor_etl_opts {
 	uint64_t child_table_min_bytes;
 } cor_etl_opts;
 
-/* Default child_table_min_bytes: 8 MiB (about 20,000 case rows). */
+/* Default child_table_min_bytes: 8 MiB (about 23,000 rows of corridor
+ * synth; real exports with fewer columns hold more). */
 #define COR_ETL_CHILD_TABLE_MIN_BYTES ((uint64_t)8 << 20)
 
 /* Fills o with defaults: AUTO format, UTF-8, detected delimiter, ISO dates,
@@ -276,7 +277,16 @@ typedef struct cor_etl_result {
 	int format;              /* format used */
 	long batch_id;           /* new batch, or the existing one when
 	                          * already_loaded; 0 if none */
-	long replaced_batch;     /* batch made inactive by --replace, or 0 */
+	long replaced_batch;     /* batch made inactive by --replace (the
+	                          * last, if several), or 0 */
+	int replaced_count;      /* batches made inactive by --replace: the
+	                          * one of the same content or, for new
+	                          * content, every active batch of a file of
+	                          * the same name and format */
+	long same_name_batch;    /* without --replace, new content: an active
+	                          * batch of a file of the same name and
+	                          * format that stays active (both count), or
+	                          * 0 */
 	int already_loaded;      /* 1: same content and format already active;
 	                          * nothing changed */
 	long rows_read;          /* data rows (header, HXL row excluded) */
@@ -295,7 +305,10 @@ typedef struct cor_etl_result {
 /* Loads one file in one transaction on conn (idle, not in a transaction):
  * takes pg_advisory_xact_lock on the file's SHA-256; if an active batch of
  * the same content and format exists, returns 0 with res->already_loaded
- * (or, with o->replace, marks it inactive and deletes its rows); inserts
+ * (or, with o->replace, marks it inactive and deletes its rows; for new
+ * content, o->replace does so for every active batch of a file of the
+ * same base name and format: a corrected export replaces its
+ * predecessor); inserts
  * the batch row, COPYs the validated rows into case_record (or, for a
  * file of o->child_table_min_bytes or more, its child case_record_b<batch>,
  * indexed and attached before commit) / incident / od_stock, stores

@@ -281,6 +281,11 @@ typedef struct cor_brief_info {
 	double seconds_render;      /* wall time for drawing and saving */
 } cor_brief_info;
 
+/* Checks a brief's quarter ("2019Q4": year 1900..2200, Q1..Q4) without
+ * the database, as cor_brief_write does first. Returns 0 or COR_EINVAL
+ * (err names the text). */
+int cor_brief_check_quarter(const char *quarter, cor_err *err);
+
 /* Builds the brief for req from the database (statistics from the same
  * functions as `corridor stats`, disclosure control always on) and writes
  * it to path (atomically, see cor_pdf_save). info may be NULL.

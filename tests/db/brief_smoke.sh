@@ -277,6 +277,23 @@ want=$(psql -XAtq -c "SELECT count(*) FROM admin1 WHERE country = 'KEN'")
 	fail "--county all wrote $nall briefs, want $want (47 counties)"
 cmp -s "$T/c.pdf" "$T/all/brief-2019Q4-KE011.pdf" ||
 	fail "--county all: KE011 differs from --county KE011"
+# every county brief rests on the synthetic case records, also one with
+# no case in the quarter (its "no cases" statements come from them): the
+# band on page 1 and the synthetic batch among the batches used
+nzero=0
+for f in "$T"/all/*.pdf; do
+	pdftotext "$f" "$T/one.txt" 2>/dev/null || fail "pdftotext $f"
+	grep -q 'SYNTHETIC DATA — NOT FOR PUBLICATION' "$T/one.txt" ||
+		fail "$(basename "$f") has no synthetic-data band"
+	if grep -q 'No recorded case in any of its 47 rows' "$T/one.txt"; then
+		nzero=$((nzero + 1))
+		grep -q 'rows with no recorded case left out' "$T/one.txt" &&
+			fail "$(basename "$f"): contradictory county table note"
+		grep -q '(synthetic)' "$T/one.txt" ||
+			fail "$(basename "$f"): synthetic batch not among those used"
+	fi
+done
+[ "$nzero" -gt 0 ] || fail "no county without cases to check"
 $CORRIDOR -q brief --quarter 2019Q4 --county all --jobs 1 -o "$T/all1" ||
 	fail "brief --county all --jobs 1"
 for f in "$T"/all/*.pdf; do

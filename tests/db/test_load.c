@@ -453,6 +453,62 @@ static void test_reload_replace(void **state)
 	                    r3.batch_id), 1);
 }
 
+/* --replace with a corrected export (same file name, new content) swaps
+ * every active batch of that name; without --replace the new content
+ * loads beside the old and the result names the batch that stays. */
+static void test_replace_by_name(void **state)
+{
+	char dir[512], path[600];
+	cor_etl_opts o;
+	cor_etl_result r1, r2, r3, r4;
+	cor_err e;
+	static const char *active_rows =
+		"SELECT coalesce(sum(rows_loaded), 0) * 100 + count(*) FROM "
+		"batch WHERE file_name = 'corrected.csv' AND active";
+
+	(void)state;
+	cor_test_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/corrected.csv", dir);
+	opts(&o);
+	cor_test_write_file(path, "case_id,registration_date,case_type\n"
+	                    "N-1,2019-05-02,smuggling\n"
+	                    "N-2,2019-05-03,smuggling\n");
+	assert_int_equal(load(path, &o, &r1, &e), 0);
+	assert_int_equal(r1.same_name_batch, 0);
+	/* the corrected export, loaded without --replace: both count */
+	cor_test_write_file(path, "case_id,registration_date,case_type\n"
+	                    "N-1,2019-05-02,smuggling\n"
+	                    "N-2,2019-05-03,trafficking\n"
+	                    "N-3,2019-05-04,smuggling\n");
+	assert_int_equal(load(path, &o, &r2, &e), 0);
+	assert_false(r2.already_loaded);
+	assert_int_equal(r2.same_name_batch, r1.batch_id);
+	assert_int_equal(r2.replaced_count, 0);
+	assert_int_equal(q1(active_rows, NULL), 5 * 100 + 2);
+	/* --replace: the batch of the same content and the one of the same
+	 * name both go */
+	o.replace = 1;
+	assert_int_equal(load(path, &o, &r3, &e), 0);
+	assert_int_equal(r3.replaced_count, 2);
+	assert_int_equal(r3.replaced_batch, r2.batch_id);
+	assert_int_equal(r3.same_name_batch, 0);
+	assert_int_equal(q1(active_rows, NULL), 3 * 100 + 1);
+	assert_int_equal(qb("SELECT count(*) FROM case_record WHERE batch_id "
+	                    "= $1", r1.batch_id), 0);
+	assert_int_equal(qb("SELECT count(*) FROM case_record WHERE batch_id "
+	                    "= $1", r2.batch_id), 0);
+	assert_int_equal(qb("SELECT count(*) FROM case_record WHERE batch_id "
+	                    "= $1", r3.batch_id), 3);
+	/* a third export replaces the one batch left */
+	cor_test_write_file(path, "case_id,registration_date,case_type\n"
+	                    "N-1,2019-05-02,smuggling\n");
+	assert_int_equal(load(path, &o, &r4, &e), 0);
+	assert_int_equal(r4.replaced_count, 1);
+	assert_int_equal(r4.replaced_batch, r3.batch_id);
+	assert_int_equal(q1(active_rows, NULL), 1 * 100 + 1);
+	cor_test_rmdir(dir);
+}
+
 static void test_rejects(void **state)
 {
 	cor_etl_opts o;
@@ -1181,6 +1237,7 @@ int main(void)
 		cmocka_unit_test(test_real_unhcr),
 		cmocka_unit_test(test_real_ctdc),
 		cmocka_unit_test(test_reload_replace),
+		cmocka_unit_test(test_replace_by_name),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_c11_nothing_committed),
 		cmocka_unit_test(test_c06_blank_counts),

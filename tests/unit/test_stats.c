@@ -169,6 +169,37 @@ static void test_rate_ratio(void **state)
 	assert_non_null(strstr(e.msg, "reference count is zero"));
 	assert_int_equal(cor_stats_rate_ratio(0, 1, 0, 1, 0.95, &rr, &lo, &hi,
 	                                      &p, &e), COR_EDEGENERATE);
+	/* text output: an underflowed p-value (10^6 vs 9 x 10^5 cases: R's
+	 * poisson.test gives p < 2.2e-16, the double is denormal or 0)
+	 * prints as a bound, an ordinary one as a number (12 vs 5:
+	 * binom.test(12, 17) gives the Clopper-Pearson interval 0.4404 to
+	 * 0.8969 for 12/17, i.e. 0.787 to 8.70 for the ratio) */
+	{
+		static const cor_stats_col cols[] = {
+			{ "rate_ratio", "rr", "#indicator+ratio", COR_COL_RR,
+			  0 },
+		};
+		cor_stats_ref none = { -1, -1, -1 };
+		cor_stats_result *r = cor_stats_result_new(COR_STATS_OVERVIEW,
+		                                           5);
+		char buf[96];
+
+		assert_non_null(r);
+		assert_int_equal(cor_stats_table_add(r, "t", "t", cols, 1), 0);
+		assert_int_equal(cor_stats_row_add(r, 0, 0), 0);
+		assert_int_equal(cor_stats_row_add(r, 0, 0), 1);
+		assert_int_equal(cor_stats_set_rr(r, 0, 0, 0, 1000000, 900000,
+		                                  none, none), 0);
+		assert_int_equal(cor_stats_set_rr(r, 0, 1, 0, 12, 5, none,
+		                                  none), 0);
+		assert_true(r->tables[0].rows[0].cells[0].p < 1e-300);
+		assert_non_null(strstr(cor_stats_cell_format(r, &r->tables[0],
+		                0, 0, buf, sizeof(buf)), "p<1e-300"));
+		assert_string_equal(cor_stats_cell_format(r, &r->tables[0], 1,
+		                    0, buf, sizeof(buf)),
+		                    "2.40 (0.79-8.70) p=0.143");
+		cor_stats_result_free(r);
+	}
 }
 
 /* ---- Poisson / quasi-Poisson trend ---- */
