@@ -579,7 +579,8 @@ static int greedy_pass(cor_stats_result *r)
 			for (int pass = 0; pass < 2 && best == NULL; pass++) {
 				for (int m = 0; m < cn->nmem; m++) {
 					cor_stats_cell *c = cell_ref(r, cn->mem[m]);
-					if (is_sup(c) || c->status != COR_CELL_OK)
+					if (is_sup(c) || c->status != COR_CELL_OK ||
+					    c->fixed)
 						continue;
 					if (pass == 0 && c->n == 0)
 						continue;
@@ -588,7 +589,7 @@ static int greedy_pass(cor_stats_result *r)
 				}
 			}
 			if (best == NULL && !is_sup(tot) &&
-			    tot->status == COR_CELL_OK)
+			    tot->status == COR_CELL_OK && !tot->fixed)
 				best = tot;
 			if (best != NULL) {
 				withhold(best, 0);
@@ -865,8 +866,8 @@ static void pick(cor_stats_result *r, const audit *a,
 		cor_stats_cell *cell = cell_ref(r, c);
 		int mg = a->margin[cell_no(a, c, r)];
 
-		if (cell->status != COR_CELL_OK || mg != (pass & 1) ||
-		    (pass < 2) != (cell->n > 0))
+		if (cell->status != COR_CELL_OK || cell->fixed ||
+		    mg != (pass & 1) || (pass < 2) != (cell->n > 0))
 			continue;
 		if (*best == NULL || cell->n < (*best)->n)
 			*best = cell;
@@ -1091,7 +1092,84 @@ out:
 	return rc;
 }
 
+/* Identity of row i of t across results: its CODE and PERIOD cells and
+ * margin flag, as one string in buf (truncated keys never match: 0). */
+static int row_key(const cor_stats_table *t, int i, char *buf, size_t n)
+{
+	size_t o = 0;
+	int w = snprintf(buf, n, "%d", t->rows[i].margin);
+
+	if (w < 0 || (size_t)w >= n)
+		return 0;
+	o = (size_t)w;
+	for (int j = 0; j < t->ncol; j++) {
+		const cor_stats_cell *c = &t->rows[i].cells[j];
+
+		if (t->cols[j].type != COR_COL_CODE &&
+		    t->cols[j].type != COR_COL_PERIOD)
+			continue;
+		w = snprintf(buf + o, n - o, "\x1f%s", c->code != NULL ?
+		             c->code : "\x01");
+		if (w < 0 || (size_t)w >= n - o)
+			return 0;
+		o += (size_t)w;
+	}
+	return 1;
+}
+
+/* Step 0 of cor_stats_suppress_linked: withholds in r the counts withheld
+ * in linked with the same value, marks fixed those published there. */
+static void link_cells(cor_stats_result *r, const cor_stats_result *L)
+{
+	char ka[1024], kb[1024];
+
+	for (int ti = 0; ti < r->ntable; ti++) {
+		cor_stats_table *t = &r->tables[ti];
+		const cor_stats_table *u = cor_stats_table_find(L, t->name);
+
+		if (u == NULL)
+			continue;
+		for (int i = 0; i < t->nrow; i++) {
+			int m = -1;
+
+			if (!row_key(t, i, ka, sizeof(ka)))
+				continue;
+			for (int i2 = 0; i2 < u->nrow && m < 0; i2++)
+				if (row_key(u, i2, kb, sizeof(kb)) &&
+				    strcmp(ka, kb) == 0)
+					m = i2;
+			if (m < 0)
+				continue;
+			for (int j = 0; j < t->ncol; j++) {
+				cor_stats_cell *c = &t->rows[i].cells[j];
+				const cor_stats_cell *lc;
+				int j2;
+
+				if (t->cols[j].type != COR_COL_COUNT ||
+				    c->status != COR_CELL_OK)
+					continue;
+				j2 = cor_stats_col_find(u, t->cols[j].key);
+				if (j2 < 0 || u->cols[j2].type != COR_COL_COUNT)
+					continue;
+				lc = &u->rows[m].cells[j2];
+				if (lc->n != c->n)
+					continue;
+				if (lc->status == COR_CELL_SUPPRESSED)
+					withhold(c, c->n >= 1 && c->n < L->k);
+				else if (lc->status == COR_CELL_OK)
+					c->fixed = 1;
+			}
+		}
+	}
+}
+
 int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err)
+{
+	return cor_stats_suppress_linked(r, k, NULL, err);
+}
+
+int cor_stats_suppress_linked(cor_stats_result *r, int k,
+                              const cor_stats_result *linked, cor_err *err)
 {
 	int count = 0, added, stuck = 0, rc;
 
@@ -1100,6 +1178,9 @@ int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err)
 		                   "disclosure threshold k must be >= 2 (got %d)",
 		                   k);
 	r->k = k;
+	/* 0. linked result: the same cells, the same status */
+	if (linked != NULL)
+		link_cells(r, linked);
 	/* 1. primary */
 	for (int ti = 0; ti < r->ntable; ti++) {
 		cor_stats_table *t = &r->tables[ti];

@@ -3492,6 +3492,7 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 	if (x.r == NULL)
 		return cor_err_set(err, COR_ENOMEM, "out of memory");
 	x.r->req = *req;
+	x.r->req.linked = NULL;         /* borrowed: not kept */
 	memcpy(x.r->req.from, x.from, sizeof(x.from));
 	memcpy(x.r->req.to, x.to, sizeof(x.to));
 	x.r->req.case_type = own(x.r, 0, req->case_type);
@@ -3589,7 +3590,27 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 		x.r->k = req->k;
 		x.r->suppressed = 0;
 	} else {
-		rc = cor_stats_suppress(x.r, req->k, err);
+		/* a filtered population is a subset of the unfiltered one:
+		 * suppress consistently with the unfiltered output (e.g. a
+		 * county brief with the national brief) */
+		const cor_stats_result *link = req->linked;
+		cor_stats_result *own_link = NULL;
+
+		if (link == NULL && !req->no_link &&
+		    (req->county != NULL || req->case_type != NULL ||
+		     req->citizenship != NULL || req->sex != NULL)) {
+			cor_stats_req lq = *req;
+
+			lq.county = lq.case_type = lq.citizenship = NULL;
+			lq.sex = NULL;
+			lq.no_link = 1;
+			rc = cor_stats_run(conn, &lq, &own_link, err);
+			if (rc != 0)
+				goto out;
+			link = own_link;
+		}
+		rc = cor_stats_suppress_linked(x.r, req->k, link, err);
+		cor_stats_result_free(own_link);
 		if (rc != 0)
 			goto out;
 		derived_not_primary(x.r);

@@ -16,6 +16,7 @@
 
 #include "cmd.h"
 #include "corridor/pdf.h"
+#include "corridor/stats.h"
 
 static void usage(FILE *fp)
 {
@@ -105,6 +106,15 @@ static int county_worker(PGconn *conn, const cor_ctx *ctx,
                          const char *dir, int fd)
 {
 	int i, worst = COR_EXIT_OK;
+	cor_stats_result *nat = NULL;
+	cor_err nerr;
+
+	/* the national statistics every county brief's disclosure control
+	 * is linked to: once per worker, not once per county */
+	cor_err_clear(&nerr);
+	if (cor_brief_national(conn, &req, &nat, &nerr) != 0)
+		return cor_cli_fail("brief", &nerr);
+	req.national = nat;
 
 	while (read(fd, &i, sizeof(i)) == (ssize_t)sizeof(i)) {
 		char path[4096];
@@ -124,6 +134,7 @@ static int county_worker(PGconn *conn, const cor_ctx *ctx,
 		}
 		report(ctx, path, &req, &info);
 	}
+	cor_stats_result_free(nat);
 	return worst;
 }
 

@@ -211,6 +211,9 @@ static int run_kind(brief *b, int slot, cor_stats_kind kind,
 	rq.by = by;
 	rq.k = b->k;
 	rq.county = county ? b->req->county : NULL;
+	/* a county brief's disclosure control is linked to the national
+	 * brief's (given, or computed by cor_stats_run) */
+	rq.linked = rq.county != NULL ? b->req->national : NULL;
 	rc = cor_stats_run(b->conn, &rq, &b->r[slot], &e);
 	if (rc == 0) {
 		b->synthetic |= b->r[slot]->synthetic;
@@ -2166,6 +2169,29 @@ static void brief_free(brief *b)
 		free(b->mem[i]);
 	free(b->mem);
 	cor_pdf_free(b->pdf);
+}
+
+int cor_brief_national(PGconn *conn, const cor_brief_req *req,
+                       cor_stats_result **out, cor_err *err)
+{
+	brief b;
+	cor_stats_req rq;
+
+	*out = NULL;
+	memset(&b, 0, sizeof(b));
+	b.err = err;
+	if (conn == NULL || req == NULL)
+		return cor_err_set(err, COR_EINVAL, "brief: missing argument");
+	if (parse_quarter(&b, req->quarter) != 0)
+		return err->code;
+	/* the request run_kind makes for R_BR, without the county */
+	cor_stats_req_init(&rq);
+	rq.kind = COR_STATS_BRIEF;
+	snprintf(rq.from, sizeof(rq.from), "%s", b.from);
+	snprintf(rq.to, sizeof(rq.to), "%s", b.to);
+	rq.by = COR_BY_QUARTER;
+	rq.k = req->k > 0 ? req->k : COR_STATS_K_DEFAULT;
+	return cor_stats_run(conn, &rq, out, err);
 }
 
 int cor_brief_write(PGconn *conn, const cor_brief_req *req, const char *path,

@@ -269,6 +269,11 @@ typedef struct cor_brief_req {
 	long long date;             /* document date (seconds, UTC) or -1:
 	                             * the data's vintage (latest load) */
 	const char *font_fallback;  /* NULL = default Ethiopic font */
+	/* County brief: the national brief's statistics of the same
+	 * quarter and k (cor_brief_national), borrowed, for disclosure
+	 * control linked to the national brief (cor_stats_suppress_linked);
+	 * NULL: computed for this brief. */
+	const struct cor_stats_result *national;
 } cor_brief_req;
 
 typedef struct cor_brief_info {
@@ -285,6 +290,15 @@ typedef struct cor_brief_info {
  * the database, as cor_brief_write does first. Returns 0 or COR_EINVAL
  * (err names the text). */
 int cor_brief_check_quarter(const char *quarter, cor_err *err);
+
+/* The statistics of the national brief of req->quarter with req->k
+ * (kind brief, as cor_brief_write runs it without a county), for
+ * req->national of the county briefs of the same quarter: computed once,
+ * they link each county brief's disclosure control to the national
+ * brief's. *out: new result (cor_stats_result_free). Errors as
+ * cor_stats_run, COR_EINVAL for a bad quarter; *out NULL on error. */
+int cor_brief_national(PGconn *conn, const cor_brief_req *req,
+                       struct cor_stats_result **out, cor_err *err);
 
 /* Builds the brief for req from the database (statistics from the same
  * functions as `corridor stats`, disclosure control always on) and writes

@@ -118,6 +118,13 @@ typedef struct cor_stats_req {
 	                         * NOT FOR PUBLICATION) */
 	double buffer_km;       /* incidents: max distance to a leg, km > 0 */
 	int top;                /* routes: number of routes listed, >= 1 */
+	/* Linked disclosure control (cor_stats_suppress_linked): the
+	 * published result of the same request without its population
+	 * filters (county, case_type, citizenship, sex), borrowed. NULL:
+	 * cor_stats_run computes it itself when a population filter is set
+	 * (one more run) unless no_link. */
+	const struct cor_stats_result *linked;
+	int no_link;            /* 1: no linked result (tests, internals) */
 } cor_stats_req;
 
 /* Sets defaults: kind OVERVIEW, open window, by quarter, no filters,
@@ -211,6 +218,10 @@ typedef struct cor_stats_cell {
 	 * is suppressed when any of them is. ndep 0..2. */
 	int ndep;
 	cor_stats_ref dep[2];
+	/* 1: the same count is published in the linked result
+	 * (cor_stats_suppress_linked), so it is no secret: never withheld
+	 * as a complement */
+	int fixed;
 } cor_stats_cell;
 
 /* A column. key is the JSON/CSV key stem (see docs/json-contract.md):
@@ -453,6 +464,24 @@ int cor_stats_warn(cor_stats_result *r, const char *fmt, ...)
  * COR_ENOMEM or COR_EGSL (SVD failed; cells may be partly suppressed:
  * do not publish r). */
 int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err);
+
+/* cor_stats_suppress for a result r whose population is a subset of the
+ * population of linked (an already suppressed result of the same kind and
+ * window without r's population filters: e.g. a county brief and the
+ * national brief). A COUNT cell of r and the cell of linked with the same
+ * table name, the same row (CODE and PERIOD cells and margin flag equal)
+ * and the same column key count the same cases exactly when their counts
+ * are equal (r's cases are a subset of linked's). Before step 1, such a
+ * cell is withheld in r when it is withheld in linked (else publishing it
+ * here would give away linked's complement, and with it a small cell), and
+ * marked fixed when it is published in linked: it is no secret, so it is
+ * never chosen as a complement (a complement that can be read in the
+ * other output protects nothing). Steps 1-3 then run as above. linked
+ * NULL: exactly cor_stats_suppress. Not covered: equal counts between
+ * two filtered results (two counties), and sums across outputs. Same
+ * errors as cor_stats_suppress. */
+int cor_stats_suppress_linked(cor_stats_result *r, int k,
+                              const cor_stats_result *linked, cor_err *err);
 
 /* ------------------------------------------------------------------ */
 /* Pure statistics (no database)                                        */

@@ -687,6 +687,93 @@ static void test_suppression(void **state)
 	cor_stats_result_free(r);
 }
 
+/* One table "legs": rows A, B, C (code column "leg", count "n") and a
+ * margin row "Total" = A + B + C. */
+static cor_stats_result *one_line(long long a, long long b, long long c)
+{
+	static const cor_stats_col cols[] = {
+		{ "leg", "leg", "#loc", COR_COL_CODE, 0 },
+		{ "n", "cases", "#affected+num", COR_COL_COUNT, 0 },
+	};
+	static const char *const code[3] = { "A", "B", "C" };
+	cor_stats_result *r = cor_stats_result_new(COR_STATS_SEGMENTS, 5);
+	cor_stats_ref mem[3], tot = { 0, 3, 1 };
+	long long v[3] = { a, b, c };
+
+	assert_non_null(r);
+	assert_int_equal(cor_stats_table_add(r, "legs", "legs", cols, 2), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(cor_stats_row_add(r, 0, 0), i);
+		assert_int_equal(cor_stats_set_code(r, 0, i, 0, code[i], NULL),
+		                 0);
+		assert_int_equal(cor_stats_set_count(r, 0, i, 1, v[i]), 0);
+		mem[i] = (cor_stats_ref){ 0, i, 1 };
+	}
+	assert_int_equal(cor_stats_row_add(r, 0, 1), 3);
+	assert_int_equal(cor_stats_set_code(r, 0, 3, 0, NULL, "Total"), 0);
+	assert_int_equal(cor_stats_set_count(r, 0, 3, 1, a + b + c), 0);
+	assert_int_equal(cor_stats_constrain(r, tot, mem, 3), 0);
+	return r;
+}
+
+static int withheld(const cor_stats_result *r, int row)
+{
+	return r->tables[0].rows[row].cells[1].status == COR_CELL_SUPPRESSED;
+}
+
+/* Linked suppression (a county output inside the national one): a count
+ * withheld nationally is withheld in the county output when equal (the
+ * same cases); a count published nationally with the same value is never
+ * the county output's complement. */
+static void test_suppression_linked(void **state)
+{
+	cor_stats_result *nat = one_line(2, 10, 30), *cty, *plain;
+	cor_err e;
+
+	(void)state;
+	assert_int_equal(cor_stats_suppress(nat, 5, &e), 0);
+	/* national: A < 5 (primary), B its complement (smallest), C and
+	 * the total published */
+	assert_true(withheld(nat, 0) && withheld(nat, 1));
+	assert_false(withheld(nat, 2) || withheld(nat, 3));
+	/* county: B = 10 is the national complement's cases: withheld here
+	 * too, and protected in turn (C, the smallest other count) */
+	cty = one_line(0, 10, 7);
+	plain = one_line(0, 10, 7);
+	assert_int_equal(cor_stats_suppress(plain, 5, &e), 0);
+	assert_int_equal(plain->suppressed, 0);      /* alone: nothing */
+	assert_int_equal(cor_stats_suppress_linked(cty, 5, nat, &e), 0);
+	assert_true(withheld(cty, 1));
+	assert_true(withheld(cty, 2));
+	assert_int_equal(cty->tables[0].rows[1].cells[1].primary, 0);
+	cor_stats_result_free(cty);
+	cor_stats_result_free(plain);
+	/* county: A < 5 needs a complement; B = 6 is published nationally
+	 * with the same count, so C (9) is chosen although B is smaller */
+	cor_stats_result_free(nat);
+	nat = one_line(20, 6, 30);
+	assert_int_equal(cor_stats_suppress(nat, 5, &e), 0);
+	assert_int_equal(nat->suppressed, 0);
+	cty = one_line(3, 6, 9);
+	plain = one_line(3, 6, 9);
+	assert_int_equal(cor_stats_suppress(plain, 5, &e), 0);
+	assert_true(withheld(plain, 0) && withheld(plain, 1));
+	assert_false(withheld(plain, 2));
+	assert_int_equal(cor_stats_suppress_linked(cty, 5, nat, &e), 0);
+	assert_true(withheld(cty, 0));
+	assert_false(withheld(cty, 1));
+	assert_true(withheld(cty, 2));
+	assert_int_equal(recoverable(cty), 0);
+	/* no linked result: cor_stats_suppress itself */
+	cor_stats_result_free(cty);
+	cty = one_line(3, 6, 9);
+	assert_int_equal(cor_stats_suppress_linked(cty, 5, NULL, &e), 0);
+	assert_true(withheld(cty, 0) && withheld(cty, 1));
+	cor_stats_result_free(cty);
+	cor_stats_result_free(plain);
+	cor_stats_result_free(nat);
+}
+
 /* Without complementary suppression the audit finds recoverable cells:
  * the audit itself can fail. */
 static void test_suppression_audit_detects(void **state)
@@ -1272,6 +1359,7 @@ int main(void)
 		cmocka_unit_test(test_periods_c28),
 		cmocka_unit_test(test_distance),
 		cmocka_unit_test(test_suppression),
+		cmocka_unit_test(test_suppression_linked),
 		cmocka_unit_test(test_suppression_audit_detects),
 		cmocka_unit_test(test_suppression_chain_od),
 		cmocka_unit_test(test_trend_refit_published),
