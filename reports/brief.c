@@ -1430,6 +1430,23 @@ static int page_route(brief *b)
 	               "the leg. Places at their latitude and longitude "
 	               "(equirectangular, east-west scaled by the cosine of "
 	               "the mean latitude).";
+	{
+		/* say when the diagram leaves places out */
+		int nplace = 0;
+
+		for (int i = 0; nd != NULL && i < nd->nrow; i++)
+			nplace += !nd->rows[i].margin;
+		if ((int)nnode < nplace) {
+			r.flow_label = bprintf(b, "%s Shown: the %d places with "
+			                       "the most cases and those joining "
+			                       "the busiest legs, of %d on "
+			                       "recorded routes (all in corridor "
+			                       "stats nodes).", r.flow_label,
+			                       (int)nnode, nplace);
+			if (r.flow_label == NULL)
+				return oom(b);
+		}
+	}
 	r.empty_note = b->failed[R_BR] ? b->why[R_BR] :
 	               bprintf(b, "No recorded routes in %s", b->ql);
 	rc = cor_pdf_route_diagram(b->pdf, (cor_pdf_box){ M, y, CW, 470 }, &r,
