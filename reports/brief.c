@@ -1974,8 +1974,14 @@ static int page_methods(brief *b)
 		                   "than %d records, or from a withheld count, "
 		                   "are withheld too (x). When a quarter is "
 		                   "withheld the trend is fitted on the published "
-		                   "quarters only. Cells withheld in this brief: "
+		                   "quarters only.%s Cells withheld in this brief: "
 		                   "%s. k = %d.", b->k - 1, b->k, b->k,
+		                   b->req->county != NULL ? " As the county's "
+		                   "cases are among the corridor's, a count the "
+		                   "national brief of the quarter withholds is "
+		                   "withheld here too when it is the same number, "
+		                   "and a count the national brief prints is never "
+		                   "withheld here to protect another." : "",
 		                   grp(b->suppressed, nsup, sizeof(nsup)), b->k);
 		char *cov = bprintf(b, "Coverage. Case records are those "
 		                    "reported by the organisations that loaded "
