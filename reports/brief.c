@@ -1927,11 +1927,31 @@ static const char *note_words(brief *b, int slot, const char *w)
 	return bprintf(b, "Note: %s.", w + 6);
 }
 
+/* Appends id to (*ids, *n) unless there. -1 when out of memory (then
+ * *ids is freed and NULL). */
+static int id_add(long long **ids, int *n, long long id)
+{
+	long long *p;
+
+	for (int m = 0; m < *n; m++)
+		if ((*ids)[m] == id)
+			return 0;
+	p = realloc(*ids, (size_t)(*n + 1) * sizeof(**ids));
+	if (p == NULL) {
+		free(*ids);
+		*ids = NULL;
+		return -1;
+	}
+	*ids = p;
+	p[(*n)++] = id;
+	return 0;
+}
+
 static int page_methods(brief *b)
 {
 	double y, h;
 	int rc;
-	long long *ids = NULL, *nids;
+	long long *ids = NULL;
 	int nid = 0;
 	static const char *const fmts[4] = { "cases", "ctdc", "mmp",
 	                                     "unhcr" };
@@ -2039,24 +2059,10 @@ static int page_methods(brief *b)
 			}
 	}
 	/* batches used: union of the results' batch ids */
-	for (int i = 0; i < NKIND; i++) {
-		for (int j = 0; b->r[i] != NULL && j < b->r[i]->nbatch; j++) {
-			long long id = b->r[i]->batches[j];
-			int dup = 0;
-
-			for (int m = 0; m < nid; m++)
-				dup |= ids[m] == id;
-			if (dup)
-				continue;
-			nids = realloc(ids, (size_t)(nid + 1) * sizeof(*ids));
-			if (nids == NULL) {
-				free(ids);
+	for (int i = 0; i < NKIND; i++)
+		for (int j = 0; b->r[i] != NULL && j < b->r[i]->nbatch; j++)
+			if (id_add(&ids, &nid, b->r[i]->batches[j]) != 0)
 				return oom(b);
-			}
-			ids = nids;
-			ids[nid++] = id;
-		}
-	}
 	/* when no case row matched, the active case batches that were
 	 * searched: the brief's "no cases" statements rest on them */
 	if (b->batches != NULL) {
@@ -2074,14 +2080,9 @@ static int page_methods(brief *b)
 			if (strcmp(PQgetvalue(b->batches, i, 8), "t") != 0 ||
 			    strcmp(PQgetvalue(b->batches, i, 2), "cases") != 0)
 				continue;
-			nids = realloc(ids, (size_t)(nid + 1) * sizeof(*ids));
-			if (nids == NULL) {
-				free(ids);
+			if (id_add(&ids, &nid, strtoll(PQgetvalue(b->batches,
+			           i, 0), NULL, 10)) != 0)
 				return oom(b);
-			}
-			ids = nids;
-			ids[nid++] = strtoll(PQgetvalue(b->batches, i, 0), NULL,
-			                     10);
 		}
 	}
 	{
