@@ -90,8 +90,12 @@ static void print_summary(const char *file, const cor_etl_result *r,
 	if (verbosity == 0)
 		return;
 	printf("%s: read %ld, loaded %ld, rejected %ld (batch %ld, sha256 "
-	       "%.12s, %.2fs)", file, r->rows_read, r->rows_loaded,
+	       "%.12s, %.2fs", file, r->rows_read, r->rows_loaded,
 	       r->rows_rejected, r->batch_id, r->sha256, r->seconds);
+	if (r->seconds_analyze >= 0.005)
+		printf(" incl. %.2fs of planner statistics after the commit",
+		       r->seconds_analyze);
+	printf(")");
 	if (r->replaced_count > 1)
 		printf("; replaces %d batches of %s (the last: batch %ld)",
 		       r->replaced_count, file, r->replaced_batch);

@@ -294,6 +294,9 @@ typedef struct cor_etl_result {
 	long rows_rejected;
 	uint64_t bytes;          /* file size */
 	double seconds;          /* wall-clock time of the load */
+	double seconds_analyze;  /* of which after the commit, refreshing
+	                          * the planner's statistics (batch.seconds
+	                          * holds the time up to the commit) */
 	char sha256[65];         /* hex SHA-256 of the file's bytes */
 	char dropped[512];       /* identifier columns dropped, ", "-joined */
 	char ignored[512];       /* other columns not loaded (free text,
