@@ -1163,6 +1163,27 @@ static void link_cells(cor_stats_result *r, const cor_stats_result *L)
 	}
 }
 
+/* 1 when some withheld COUNT cell of r holds the value v (> 0). */
+static int withheld_value(const cor_stats_result *r, long long v)
+{
+	if (v <= 0)
+		return 0;
+	for (int ti = 0; ti < r->ntable; ti++) {
+		const cor_stats_table *t = &r->tables[ti];
+
+		for (int j = 0; j < t->ncol; j++) {
+			if (t->cols[j].type != COR_COL_COUNT)
+				continue;
+			for (int i = 0; i < t->nrow; i++)
+				if (t->rows[i].cells[j].status ==
+				    COR_CELL_SUPPRESSED &&
+				    t->rows[i].cells[j].n == v)
+					return 1;
+		}
+	}
+	return 0;
+}
+
 int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err)
 {
 	return cor_stats_suppress_linked(r, k, NULL, err);
@@ -1215,7 +1236,9 @@ int cor_stats_suppress_linked(cor_stats_result *r, int k,
 	rc = trend_refit(r, err);
 	if (rc != 0)
 		return rc;
-	/* 3. derived cells */
+	/* 3. derived cells. A share also gives away its base (n / share):
+	 * a share whose base equals a withheld count of this output is
+	 * withheld, whether or not the base was declared (dep) */
 	for (int ti = 0; ti < r->ntable; ti++) {
 		cor_stats_table *t = &r->tables[ti];
 		for (int i = 0; i < t->nrow; i++) {
@@ -1236,6 +1259,10 @@ int cor_stats_suppress_linked(cor_stats_result *r, int k,
 				if (ty == COR_COL_SHARE &&
 				    ((c->n >= 1 && c->n < k) ||
 				     (c->d >= 1 && c->d < k)))
+					sup = 1;
+				if (ty == COR_COL_SHARE && !sup &&
+				    c->status == COR_CELL_OK &&
+				    withheld_value(r, c->d))
 					sup = 1;
 				if (ty == COR_COL_RR &&
 				    ((c->n >= 1 && c->n < k) ||

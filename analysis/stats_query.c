@@ -116,6 +116,17 @@ static cor_stats_ref ref(int t, int r, int c)
 	return x;
 }
 
+/* Declares that the share in (ti, ri, col) has the count cell base as its
+ * denominator (a share gives away its base: withheld base, withheld
+ * share; cor_stats_suppress step 3). */
+static void share_base(run *x, int ti, int ri, int col, cor_stats_ref base)
+{
+	cor_stats_cell *c = cor_stats_cell_at(x->r, ti, ri, col);
+
+	if (c != NULL && c->ndep < 2)
+		c->dep[c->ndep++] = base;
+}
+
 /* The same rows from the working set: the filters were applied when it
  * was made (active batches only); the parameters stay referenced (typed)
  * so that $9.. keep their numbers. The batch columns the queries read
@@ -879,6 +890,9 @@ static int kind_overview(run *x)
 			CK(cor_stats_set_count(x->r, t2, ri, 1, n));
 			CK(cor_stats_set_share(x->r, t2, ri, 2, n, tot[0][0],
 			                       ref(t2, ri, 1)));
+			/* the base is the headline total: withheld total,
+			 * withheld shares */
+			share_base(x, t2, ri, 2, total_ref);
 			if (nm < 512)
 				mem[nm++] = ref(t2, ri, 1);
 			else
@@ -1334,6 +1348,11 @@ static int twoway(run *x, PGresult *res, const char *name, const char *title,
 		}
 		if (grand != NULL)
 			*grand = rowref[gi];
+		/* every share's base is the grand total */
+		for (int j = 0; j < nr; j++)
+			if (j != gi && ll(res, j, 2) >= 0 && ll(res, j, 2) < 3)
+				share_base(x, rowref[j].table, rowref[j].row, 3,
+				           rowref[gi]);
 	} else if (grand != NULL) {
 		*grand = NOREF;
 	}
@@ -2446,6 +2465,8 @@ static int kind_routes(run *x)
 		CK(cor_stats_set_share(x->r, ti, rt, 3, total, total,
 		                       ref(ti, rt, 2)));
 		CK(cor_stats_constrain(x->r, ref(ti, rt, 2), mem, nr + 1));
+		for (int k = 0; k < rt; k++)
+			share_base(x, ti, k, 3, ref(ti, rt, 2));
 	}
 	rc = case_batches(x, NULL, NULL);
 out:
