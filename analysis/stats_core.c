@@ -1117,70 +1117,120 @@ static int row_key(const cor_stats_table *t, int i, char *buf, size_t n)
 	return 1;
 }
 
-/* Step 0 of cor_stats_suppress_linked: withholds in r the counts withheld
- * in linked with the same value, marks fixed those published there. */
-static void link_cells(cor_stats_result *r, const cor_stats_result *L)
+/* Row i of t against row m of u (the linked table): a count withheld
+ * there with the same value is withheld here, one published there with the
+ * same value is fixed here. lk: linked's k. */
+static void link_row(cor_stats_table *t, int i, const cor_stats_table *u,
+                     int m, int lk)
 {
-	char ka[1024], kb[1024];
+	for (int j = 0; j < t->ncol; j++) {
+		cor_stats_cell *c = &t->rows[i].cells[j];
+		const cor_stats_cell *lc;
+		int j2;
+
+		if (t->cols[j].type != COR_COL_COUNT ||
+		    c->status != COR_CELL_OK)
+			continue;
+		j2 = cor_stats_col_find(u, t->cols[j].key);
+		if (j2 < 0 || u->cols[j2].type != COR_COL_COUNT)
+			continue;
+		lc = &u->rows[m].cells[j2];
+		if (lc->n != c->n)
+			continue;
+		if (lc->status == COR_CELL_SUPPRESSED)
+			withhold(c, c->n >= 1 && c->n < lk);
+		else if (lc->status == COR_CELL_OK)
+			c->fixed = 1;
+	}
+}
+
+/* Step 0 of cor_stats_suppress_linked: every row of r with a row of the
+ * same identity in the same-named table of L (row_key of each L row made
+ * once) goes through link_row. 0 or COR_ENOMEM. */
+static int link_cells(cor_stats_result *r, const cor_stats_result *L)
+{
+	char ka[1024];
 
 	for (int ti = 0; ti < r->ntable; ti++) {
 		cor_stats_table *t = &r->tables[ti];
 		const cor_stats_table *u = cor_stats_table_find(L, t->name);
+		char **keys;
 
-		if (u == NULL)
+		if (u == NULL || u->nrow == 0)
 			continue;
+		keys = calloc((size_t)u->nrow, sizeof(*keys));
+		if (keys == NULL)
+			return COR_ENOMEM;
+		for (int i2 = 0; i2 < u->nrow; i2++)
+			if (row_key(u, i2, ka, sizeof(ka)) &&
+			    (keys[i2] = strdup(ka)) == NULL) {
+				for (int f = 0; f < i2; f++)
+					free(keys[f]);
+				free(keys);
+				return COR_ENOMEM;
+			}
 		for (int i = 0; i < t->nrow; i++) {
-			int m = -1;
-
 			if (!row_key(t, i, ka, sizeof(ka)))
 				continue;
-			for (int i2 = 0; i2 < u->nrow && m < 0; i2++)
-				if (row_key(u, i2, kb, sizeof(kb)) &&
-				    strcmp(ka, kb) == 0)
-					m = i2;
-			if (m < 0)
-				continue;
-			for (int j = 0; j < t->ncol; j++) {
-				cor_stats_cell *c = &t->rows[i].cells[j];
-				const cor_stats_cell *lc;
-				int j2;
-
-				if (t->cols[j].type != COR_COL_COUNT ||
-				    c->status != COR_CELL_OK)
-					continue;
-				j2 = cor_stats_col_find(u, t->cols[j].key);
-				if (j2 < 0 || u->cols[j2].type != COR_COL_COUNT)
-					continue;
-				lc = &u->rows[m].cells[j2];
-				if (lc->n != c->n)
-					continue;
-				if (lc->status == COR_CELL_SUPPRESSED)
-					withhold(c, c->n >= 1 && c->n < L->k);
-				else if (lc->status == COR_CELL_OK)
-					c->fixed = 1;
-			}
+			for (int i2 = 0; i2 < u->nrow; i2++)
+				if (keys[i2] != NULL &&
+				    strcmp(ka, keys[i2]) == 0) {
+					link_row(t, i, u, i2, L->k);
+					break;
+				}
 		}
+		for (int i2 = 0; i2 < u->nrow; i2++)
+			free(keys[i2]);
+		free(keys);
 	}
+	return 0;
 }
 
-/* 1 when some withheld COUNT cell of r holds the value v (> 0). */
-static int withheld_value(const cor_stats_result *r, long long v)
+static int ll_cmp(const void *a, const void *b)
 {
-	if (v <= 0)
-		return 0;
-	for (int ti = 0; ti < r->ntable; ti++) {
-		const cor_stats_table *t = &r->tables[ti];
+	long long x = *(const long long *)a, y = *(const long long *)b;
 
-		for (int j = 0; j < t->ncol; j++) {
-			if (t->cols[j].type != COR_COL_COUNT)
-				continue;
-			for (int i = 0; i < t->nrow; i++)
-				if (t->rows[i].cells[j].status ==
-				    COR_CELL_SUPPRESSED &&
-				    t->rows[i].cells[j].n == v)
-					return 1;
+	return (x > y) - (x < y);
+}
+
+/* The values of r's withheld COUNT cells, sorted, in *out (caller frees;
+ * NULL when there are none). 0 or COR_ENOMEM. */
+static int withheld_values(const cor_stats_result *r, long long **out,
+                           size_t *n)
+{
+	size_t m = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (int ti = 0; ti < r->ntable; ti++) {
+			const cor_stats_table *t = &r->tables[ti];
+
+			for (int j = 0; j < t->ncol; j++) {
+				if (t->cols[j].type != COR_COL_COUNT)
+					continue;
+				for (int i = 0; i < t->nrow; i++) {
+					const cor_stats_cell *c =
+						&t->rows[i].cells[j];
+
+					if (!is_sup(c))
+						continue;
+					if (pass == 1)
+						(*out)[*n] = c->n;
+					(*n) += pass;
+					m += !pass;
+				}
+			}
+		}
+		if (pass == 0) {
+			if (m == 0)
+				return 0;
+			*out = malloc(m * sizeof(**out));
+			if (*out == NULL)
+				return COR_ENOMEM;
 		}
 	}
+	qsort(*out, *n, sizeof(**out), ll_cmp);
 	return 0;
 }
 
@@ -1193,6 +1243,8 @@ int cor_stats_suppress_linked(cor_stats_result *r, int k,
                               const cor_stats_result *linked, cor_err *err)
 {
 	int count = 0, added, stuck = 0, rc;
+	long long *wv = NULL;   /* withheld counts, sorted (step 3) */
+	size_t nwv = 0;
 
 	if (k < 2)
 		return cor_err_set(err, COR_EINVAL,
@@ -1200,8 +1252,8 @@ int cor_stats_suppress_linked(cor_stats_result *r, int k,
 		                   k);
 	r->k = k;
 	/* 0. linked result: the same cells, the same status */
-	if (linked != NULL)
-		link_cells(r, linked);
+	if (linked != NULL && link_cells(r, linked) != 0)
+		return cor_err_set(err, COR_ENOMEM, "out of memory");
 	/* 1. primary */
 	for (int ti = 0; ti < r->ntable; ti++) {
 		cor_stats_table *t = &r->tables[ti];
@@ -1239,6 +1291,9 @@ int cor_stats_suppress_linked(cor_stats_result *r, int k,
 	/* 3. derived cells. A share also gives away its base (n / share):
 	 * a share whose base equals a withheld count of this output is
 	 * withheld, whether or not the base was declared (dep) */
+	rc = withheld_values(r, &wv, &nwv);
+	if (rc != 0)
+		return cor_err_set(err, rc, "out of memory");
 	for (int ti = 0; ti < r->ntable; ti++) {
 		cor_stats_table *t = &r->tables[ti];
 		for (int i = 0; i < t->nrow; i++) {
@@ -1261,8 +1316,9 @@ int cor_stats_suppress_linked(cor_stats_result *r, int k,
 				     (c->d >= 1 && c->d < k)))
 					sup = 1;
 				if (ty == COR_COL_SHARE && !sup &&
-				    c->status == COR_CELL_OK &&
-				    withheld_value(r, c->d))
+				    c->status == COR_CELL_OK && c->d > 0 &&
+				    nwv > 0 && bsearch(&c->d, wv, nwv,
+				                       sizeof(*wv), ll_cmp))
 					sup = 1;
 				if (ty == COR_COL_RR &&
 				    ((c->n >= 1 && c->n < k) ||
@@ -1283,6 +1339,7 @@ int cor_stats_suppress_linked(cor_stats_result *r, int k,
 				count += is_sup(&t->rows[i].cells[j]);
 	}
 	r->suppressed = count;
+	free(wv);
 	return 0;
 }
 

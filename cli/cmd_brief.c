@@ -84,6 +84,25 @@ int cmd_brief_check(int argc, char **argv)
 	return -1;
 }
 
+/* Parses option opt's value s as an integer in [lo, hi] into *out.
+ * Returns 0, or prints why and returns COR_EXIT_USAGE. */
+static int int_opt(const char *opt, const char *s, long lo, long hi,
+                   long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "corridor: brief: %s must be an integer from "
+		        "%ld to %ld, not '%s'\n", opt, lo, hi, s);
+		return COR_EXIT_USAGE;
+	}
+	*out = v;
+	return 0;
+}
+
 static void report(const cor_ctx *ctx, const char *out,
                    const cor_brief_req *req, const cor_brief_info *info)
 {
@@ -100,21 +119,13 @@ static void report(const cor_ctx *ctx, const char *out,
 }
 
 /* Briefs of counties[i] for each index i read from fd (4-byte ints, until
- * end of file) on conn. Returns the worst exit code. */
+ * end of file) on conn; req->national is set. Returns the worst exit
+ * code. */
 static int county_worker(PGconn *conn, const cor_ctx *ctx,
                          cor_brief_req req, char **counties,
                          const char *dir, int fd)
 {
 	int i, worst = COR_EXIT_OK;
-	cor_stats_result *nat = NULL;
-	cor_err nerr;
-
-	/* the national statistics every county brief's disclosure control
-	 * is linked to: once per worker, not once per county */
-	cor_err_clear(&nerr);
-	if (cor_brief_national(conn, &req, &nat, &nerr) != 0)
-		return cor_cli_fail("brief", &nerr);
-	req.national = nat;
 
 	while (read(fd, &i, sizeof(i)) == (ssize_t)sizeof(i)) {
 		char path[4096];
@@ -134,7 +145,6 @@ static int county_worker(PGconn *conn, const cor_ctx *ctx,
 		}
 		report(ctx, path, &req, &info);
 	}
-	cor_stats_result_free(nat);
 	return worst;
 }
 
@@ -151,8 +161,9 @@ static int all_counties(cor_ctx *ctx, const cor_brief_req *req,
 	char **counties = NULL;
 	int n, fds[2] = { -1, -1 }, worst = COR_EXIT_OK;
 	long started = 0;
-
 	struct stat st;
+	cor_brief_req wr = *req;
+	cor_stats_result *nat = NULL;
 
 	cor_err_clear(&err);
 	/* checked once here, not once per county */
@@ -190,6 +201,13 @@ static int all_counties(cor_ctx *ctx, const cor_brief_req *req,
 		counties[i] = PQgetvalue(res, i, 0);
 	if (jobs > n)
 		jobs = n;
+	/* the national statistics every county brief's disclosure control
+	 * is linked to: once, before the workers start (they inherit it) */
+	if (cor_brief_national(ctx->conn, req, &nat, &err) != 0) {
+		worst = cor_cli_fail("brief", &err);
+		goto out;
+	}
+	wr.national = nat;
 	if (pipe(fds) != 0) {
 		fprintf(stderr, "corridor: brief: pipe: %s\n", strerror(errno));
 		worst = COR_EXIT_IO;
@@ -206,7 +224,7 @@ static int all_counties(cor_ctx *ctx, const cor_brief_req *req,
 	close(fds[1]);
 	fds[1] = -1;
 	if (jobs <= 1) {
-		worst = county_worker(ctx->conn, ctx, *req, counties, dir,
+		worst = county_worker(ctx->conn, ctx, wr, counties, dir,
 		                      fds[0]);
 		goto out;
 	}
@@ -227,7 +245,7 @@ static int all_counties(cor_ctx *ctx, const cor_brief_req *req,
 
 			if (c == NULL)
 				_exit(cor_cli_fail("brief", &err));
-			rc = county_worker(c, ctx, *req, counties, dir,
+			rc = county_worker(c, ctx, wr, counties, dir,
 			                   fds[0]);
 			PQfinish(c);
 			fflush(stdout);
@@ -254,6 +272,7 @@ out:
 		printf("wrote %d county briefs of %s to %s (%ld worker "
 		       "process%s)\n", n, req->quarter, dir, jobs,
 		       jobs == 1 ? "" : "es");
+	cor_stats_result_free(nat);
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)
@@ -295,38 +314,21 @@ int cmd_brief(int argc, char **argv, cor_ctx *ctx)
 			req.county = optarg;
 			break;
 		case 'k': {
-			char *end;
 			long v;
 
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || v < 2 || v > 1000) {
-				fprintf(stderr, "corridor: brief: --k must be an "
-				        "integer from 2 to 1000, not '%s'\n",
-				        optarg);
+			if (int_opt("--k", optarg, 2, 1000, &v) != 0)
 				return COR_EXIT_USAGE;
-			}
 			req.k = (int)v;
 			break;
 		}
 		case 'o':
 			out = optarg;
 			break;
-		case 'j': {
-			char *end;
-
-			errno = 0;
-			jobs = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || jobs < 1 ||
-			    jobs > 64) {
-				fprintf(stderr, "corridor: brief: --jobs must be "
-				        "an integer from 1 to 64, not '%s'\n",
-				        optarg);
+		case 'j':
+			if (int_opt("--jobs", optarg, 1, 64, &jobs) != 0)
 				return COR_EXIT_USAGE;
-			}
 			jobs_given = 1;
 			break;
-		}
 		case 'N':
 			fprintf(stderr, "corridor: brief: --no-suppress is "
 			        "refused: a brief is for publication and "

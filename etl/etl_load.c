@@ -784,34 +784,30 @@ static int prologue(struct run *R)
 	if (q == NULL)
 		return COR_EDB;
 	PQclear(q);
+	/* The active batches of this content (at most one: batch_active_sha)
+	 * and of a file of the same name and format, most likely an earlier
+	 * export of this one. Same content: "already loaded", or swapped by
+	 * --replace with the others; new content without --replace loads
+	 * beside them, both count, and the caller is told
+	 * (res->same_name_batch). */
 	p[0] = res->sha256;
 	p[1] = fmt;
-	q = cor_db_query(R->conn, "SELECT id FROM batch WHERE sha256 = $1 "
-	                 "AND format = $2 AND active", 2, p, PGRES_TUPLES_OK,
+	p[2] = base_name(L->name);
+	q = cor_db_query(R->conn, "SELECT id, sha256 = $1 FROM batch WHERE "
+	                 "format = $2 AND active AND (sha256 = $1 OR "
+	                 "file_name = $3) ORDER BY id", 3, p, PGRES_TUPLES_OK,
 	                 R->err);
 	if (q == NULL)
 		return COR_EDB;
-	if (PQntuples(q) > 0 && !L->o->replace) {
-		res->batch_id = strtol(PQgetvalue(q, 0, 0), NULL, 10);
+	for (int i = 0; !L->o->replace && i < PQntuples(q); i++) {
+		if (strcmp(PQgetvalue(q, i, 1), "t") != 0)
+			continue;
+		res->batch_id = strtol(PQgetvalue(q, i, 0), NULL, 10);
 		res->already_loaded = 1;
 		R->already = 1;
 		PQclear(q);
 		return COR_EFAIL;       /* stop reading; not an error */
 	}
-	/* An active batch of a file of the same name and format is most
-	 * likely an earlier export of this one: --replace swaps it (with
-	 * any batch of the same content); without --replace, new content
-	 * is loaded beside it, both count, and the caller is told
-	 * (res->same_name_batch). */
-	PQclear(q);
-	p[0] = res->sha256;
-	p[1] = fmt;
-	p[2] = base_name(L->name);
-	q = cor_db_query(R->conn, "SELECT id FROM batch WHERE format = $2 "
-	                 "AND active AND (sha256 = $1 OR file_name = $3) "
-	                 "ORDER BY id", 3, p, PGRES_TUPLES_OK, R->err);
-	if (q == NULL)
-		return COR_EDB;
 	if (!L->o->replace && PQntuples(q) > 0)
 		res->same_name_batch = strtol(PQgetvalue(q, PQntuples(q) - 1,
 		                                         0), NULL, 10);

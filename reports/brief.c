@@ -195,6 +195,21 @@ int cor_brief_check_quarter(const char *quarter, cor_err *err)
  * `corridor stats KIND --from F --to T [--county C] --k K` would. A kind
  * that fails for want of data is recorded and stated in the brief; a
  * database or memory error stops the brief. */
+/* The statistics request of one kind of the brief (county NULL: the
+ * whole corridor). */
+static void kind_req(cor_stats_req *rq, cor_stats_kind kind,
+                     const char *from, const char *to, cor_stats_by by,
+                     int k, const char *county)
+{
+	cor_stats_req_init(rq);
+	rq->kind = kind;
+	snprintf(rq->from, sizeof(rq->from), "%s", from);
+	snprintf(rq->to, sizeof(rq->to), "%s", to);
+	rq->by = by;
+	rq->k = k;
+	rq->county = county;
+}
+
 static int run_kind(brief *b, int slot, cor_stats_kind kind,
                     const char *from, const char *to, cor_stats_by by,
                     int county)
@@ -203,14 +218,9 @@ static int run_kind(brief *b, int slot, cor_stats_kind kind,
 	cor_err e;
 	int rc;
 
-	cor_stats_req_init(&rq);
 	cor_err_clear(&e);
-	rq.kind = kind;
-	snprintf(rq.from, sizeof(rq.from), "%s", from);
-	snprintf(rq.to, sizeof(rq.to), "%s", to);
-	rq.by = by;
-	rq.k = b->k;
-	rq.county = county ? b->req->county : NULL;
+	kind_req(&rq, kind, from, to, by, b->k,
+	         county ? b->req->county : NULL);
 	/* a county brief's disclosure control is linked to the national
 	 * brief's (given, or computed by cor_stats_run) */
 	rq.linked = rq.county != NULL ? b->req->national : NULL;
@@ -2209,12 +2219,8 @@ int cor_brief_national(PGconn *conn, const cor_brief_req *req,
 	if (parse_quarter(&b, req->quarter) != 0)
 		return err->code;
 	/* the request run_kind makes for R_BR, without the county */
-	cor_stats_req_init(&rq);
-	rq.kind = COR_STATS_BRIEF;
-	snprintf(rq.from, sizeof(rq.from), "%s", b.from);
-	snprintf(rq.to, sizeof(rq.to), "%s", b.to);
-	rq.by = COR_BY_QUARTER;
-	rq.k = req->k > 0 ? req->k : COR_STATS_K_DEFAULT;
+	kind_req(&rq, COR_STATS_BRIEF, b.from, b.to, COR_BY_QUARTER,
+	         req->k > 0 ? req->k : COR_STATS_K_DEFAULT, NULL);
 	return cor_stats_run(conn, &rq, out, err);
 }
 

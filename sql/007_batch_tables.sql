@@ -35,20 +35,30 @@
 
 DO $do$
 BEGIN
+	-- the table name of a batch being loaded (inserted, not yet
+	-- finished); an error for any other batch. Owner only: called by the
+	-- two functions below, which run as the owner.
 	EXECUTE format($f$
-CREATE FUNCTION cor_batch_table_create(p_batch bigint) RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = %I, pg_temp AS $b$
-DECLARE
-	t text := 'case_record_b' || p_batch;
+CREATE FUNCTION cor_batch_loading_table(p_batch bigint) RETURNS text
+LANGUAGE plpgsql SET search_path = %I, pg_temp AS $b$
 BEGIN
-	-- only for a batch being loaded (inserted, not yet finished), and
-	-- never in a plpgsql EXCEPTION block: COPY FREEZE needs the table
-	-- created in the caller's (sub)transaction
 	IF NOT EXISTS (SELECT 1 FROM batch WHERE id = p_batch AND active
 	               AND finished_at IS NULL) THEN
 		RAISE EXCEPTION 'batch %% is not a batch being loaded', p_batch
 			USING ERRCODE = '22023';
 	END IF;
+	RETURN 'case_record_b' || p_batch;
+END
+$b$
+$f$, current_schema());
+	EXECUTE format($f$
+CREATE FUNCTION cor_batch_table_create(p_batch bigint) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = %I, pg_temp AS $b$
+DECLARE
+	-- never in a plpgsql EXCEPTION block: COPY FREEZE needs the table
+	-- created in the caller's (sub)transaction
+	t text := cor_batch_loading_table(p_batch);
+BEGIN
 	EXECUTE format('CREATE TABLE %%I (LIKE case_record INCLUDING DEFAULTS'
 	               ' INCLUDING CONSTRAINTS, CONSTRAINT %%I'
 	               ' CHECK (batch_id = %%L::bigint))',
@@ -65,13 +75,8 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = %I, pg_temp
 SET maintenance_work_mem = '256MB' AS $b$
 DECLARE
-	t text := 'case_record_b' || p_batch;
+	t text := cor_batch_loading_table(p_batch);
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM batch WHERE id = p_batch AND active
-	               AND finished_at IS NULL) THEN
-		RAISE EXCEPTION 'batch %% is not a batch being loaded', p_batch
-			USING ERRCODE = '22023';
-	END IF;
 	IF to_regclass(t) IS NULL THEN
 		RAISE EXCEPTION 'batch %% has no table %%', p_batch, t
 			USING ERRCODE = '42P01';
@@ -127,6 +132,7 @@ COMMENT ON FUNCTION cor_batch_table_attach(bigint) IS
     'Indexes case_record_b<batch> and makes it an inheritance child of '
     'case_record (corridor load, after the COPY); returns its name.';
 
+REVOKE ALL ON FUNCTION cor_batch_loading_table(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION cor_batch_table_create(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION cor_batch_table_attach(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cor_batch_table_create(bigint) TO corridor_loader;

@@ -106,6 +106,26 @@ static const cor_stats_cell *twin(const cor_stats_result *nat,
  * a published share's base is the value of a withheld count of the same
  * output (the Mandera brief printed 99.4% of 155 cases with the total 155
  * withheld). */
+/* Table name and row of a withheld count of r equal to v, or NULL. */
+static const char *withheld_count(const cor_stats_result *r, long long v,
+                                  int *row)
+{
+	for (int ti = 0; ti < r->ntable; ti++) {
+		const cor_stats_table *u = &r->tables[ti];
+
+		for (int i = 0; i < u->nrow; i++)
+			for (int j = 0; j < u->ncol; j++)
+				if (u->cols[j].type == COR_COL_COUNT &&
+				    u->rows[i].cells[j].status ==
+				    COR_CELL_SUPPRESSED &&
+				    u->rows[i].cells[j].n == v) {
+					*row = i;
+					return u->name;
+				}
+	}
+	return NULL;
+}
+
 static void shares_keep_secrets(const cor_stats_result *r, const char *who)
 {
 	for (int ti = 0; ti < r->ntable; ti++) {
@@ -114,36 +134,17 @@ static void shares_keep_secrets(const cor_stats_result *r, const char *who)
 		for (int i = 0; i < t->nrow; i++)
 			for (int j = 0; j < t->ncol; j++) {
 				const cor_stats_cell *s = &t->rows[i].cells[j];
+				const char *w;
+				int wr = -1;
 
 				if (t->cols[j].type != COR_COL_SHARE ||
 				    s->status != COR_CELL_OK || s->d <= 0)
 					continue;
-				for (int t2 = 0; t2 < r->ntable; t2++) {
-					const cor_stats_table *u =
-						&r->tables[t2];
-
-					for (int i2 = 0; i2 < u->nrow; i2++)
-						for (int j2 = 0; j2 < u->ncol;
-						     j2++) {
-							const cor_stats_cell *c =
-							    &u->rows[i2]
-							    .cells[j2];
-
-							if (u->cols[j2].type ==
-							    COR_COL_COUNT &&
-							    c->status ==
-							    COR_CELL_SUPPRESSED &&
-							    c->n == s->d)
-								fail_msg("%s: %s "
-								    "row %d share "
-								    "of %lld gives "
-								    "away withheld "
-								    "%s row %d",
-								    who, t->name,
-								    i, s->d,
-								    u->name, i2);
-						}
-				}
+				w = withheld_count(r, s->d, &wr);
+				if (w != NULL)
+					fail_msg("%s: %s row %d share of %lld "
+					         "gives away withheld %s row %d",
+					         who, t->name, i, s->d, w, wr);
 			}
 	}
 }
