@@ -1236,11 +1236,18 @@ static int withheld_values(const cor_stats_result *r, long long **out,
 
 int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err)
 {
-	return cor_stats_suppress_linked(r, k, NULL, err);
+	return cor_stats_suppress_family(r, k, NULL, 0, err);
 }
 
 int cor_stats_suppress_linked(cor_stats_result *r, int k,
                               const cor_stats_result *linked, cor_err *err)
+{
+	return cor_stats_suppress_family(r, k, &linked, linked != NULL, err);
+}
+
+int cor_stats_suppress_family(cor_stats_result *r, int k,
+                              const cor_stats_result *const *linked,
+                              int nlinked, cor_err *err)
 {
 	int count = 0, added, stuck = 0, rc;
 	long long *wv = NULL;   /* withheld counts, sorted (step 3) */
@@ -1251,9 +1258,10 @@ int cor_stats_suppress_linked(cor_stats_result *r, int k,
 		                   "disclosure threshold k must be >= 2 (got %d)",
 		                   k);
 	r->k = k;
-	/* 0. linked result: the same cells, the same status */
-	if (linked != NULL && link_cells(r, linked) != 0)
-		return cor_err_set(err, COR_ENOMEM, "out of memory");
+	/* 0. linked results: the same cells, the same status */
+	for (int l = 0; l < nlinked; l++)
+		if (linked[l] != NULL && link_cells(r, linked[l]) != 0)
+			return cor_err_set(err, COR_ENOMEM, "out of memory");
 	/* 1. primary */
 	for (int ti = 0; ti < r->ntable; ti++) {
 		cor_stats_table *t = &r->tables[ti];

@@ -10,10 +10,12 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "corridor/db.h"
 
@@ -3467,6 +3469,38 @@ static void derived_not_primary(cor_stats_result *r)
 	}
 }
 
+/* $1..$8 of CASE_WHERE for req: p (8 slots) borrows from, to (ISO
+ * dates, "" = open), req's strings and batch_id (a buffer of n bytes for
+ * the --source batch id). */
+static void filter_params(const cor_stats_req *req, const char *from,
+                          const char *to, const char **p, char *batch_id,
+                          size_t n)
+{
+	memset(p, 0, 8 * sizeof(*p));
+	p[0] = from[0] ? from : NULL;
+	p[1] = to[0] ? to : NULL;
+	p[2] = req->case_type;
+	p[3] = req->citizenship;
+	p[4] = req->sex;
+	p[5] = req->county;
+	if (req->source != NULL && isdigit((unsigned char)req->source[0])) {
+		snprintf(batch_id, n, "%s", req->source);
+		p[6] = batch_id;
+	} else {
+		p[7] = req->source;
+	}
+	/* Case statistics default to the canonical case records (format
+	 * "cases": Southern Route case files and corridor synth); CTDC's
+	 * global extract (registration year only, a third-party
+	 * derivative) only when asked for (--source ctdc or its batch). */
+	if (req->source == NULL && req->kind != COR_STATS_INCIDENTS &&
+	    req->kind != COR_STATS_STOCKS)
+		p[7] = COR_STATS_SOURCE_DEFAULT;
+}
+
+static int run_family(PGconn *conn, const cor_stats_req *req,
+                      cor_stats_result **out, cor_err *err);
+
 int cor_stats_run(PGconn *conn, const cor_stats_req *req,
                   cor_stats_result **out, cor_err *err)
 {
@@ -3488,27 +3522,14 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 		cor_stats_parse_bound(req->from, 0, x.from, err);
 	if (req->to[0])
 		cor_stats_parse_bound(req->to, 1, x.to, err);
-	x.p[0] = x.from[0] ? x.from : NULL;
-	x.p[1] = x.to[0] ? x.to : NULL;
-	x.p[2] = req->case_type;
-	x.p[3] = req->citizenship;
-	x.p[4] = req->sex;
-	x.p[5] = req->county;
-	if (req->source != NULL && isdigit((unsigned char)req->source[0])) {
-		snprintf(x.batch_id, sizeof(x.batch_id), "%s", req->source);
-		x.p[6] = x.batch_id;
-		x.src_batch = x.batch_id;
-	} else {
-		x.p[7] = req->source;
-		x.src_fmt = req->source;
-	}
-	/* Case statistics default to the canonical case records (format
-	 * "cases": Southern Route case files and corridor synth); CTDC's
-	 * global extract (registration year only, a third-party
-	 * derivative) only when asked for (--source ctdc or its batch). */
-	if (req->source == NULL && req->kind != COR_STATS_INCIDENTS &&
-	    req->kind != COR_STATS_STOCKS)
-		x.p[7] = COR_STATS_SOURCE_DEFAULT;
+	filter_params(req, x.from, x.to, x.p, x.batch_id,
+	              sizeof(x.batch_id));
+	x.src_batch = x.p[6];
+	x.src_fmt = req->source != NULL && x.p[6] == NULL ? req->source
+	                                                  : NULL;
+	if (!req->raw && !req->no_suppress && !req->no_link &&
+	    req->county != NULL)
+		return run_family(conn, req, out, err);
 	x.r = cor_stats_result_new(req->kind, req->k);
 	if (x.r == NULL)
 		return cor_err_set(err, COR_ENOMEM, "out of memory");
@@ -3607,7 +3628,7 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 		if (rc != 0)
 			goto out;
 	}
-	if (req->no_suppress) {
+	if (req->no_suppress || req->raw) {
 		x.r->k = req->k;
 		x.r->suppressed = 0;
 	} else {
@@ -3646,6 +3667,337 @@ out:
 	free_ref(&x);
 	walk_free(x.walk);
 	cor_stats_result_free(x.r);
+	return rc;
+}
+
+/* ---- county families -------------------------------------------------- */
+
+static int pcode_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cor_stats_cgraph_find(const cor_stats_cgraph *g, const char *pcode)
+{
+	char *const *hit;
+
+	if (g == NULL || pcode == NULL || g->n == 0)
+		return -1;
+	hit = bsearch(&pcode, g->pcode, (size_t)g->n, sizeof(*g->pcode),
+	              pcode_cmp);
+	return hit != NULL ? (int)(hit - g->pcode) : -1;
+}
+
+void cor_stats_cgraph_free(cor_stats_cgraph *g)
+{
+	if (g == NULL)
+		return;
+	for (int i = 0; i < g->n; i++)
+		free(g->pcode[i]);
+	free(g->pcode);
+	free(g->adj);
+	free(g);
+}
+
+int cor_stats_cgraph_load(PGconn *conn, const cor_stats_req *req,
+                          cor_stats_cgraph **out, cor_err *err)
+{
+	cor_stats_req q = *req;
+	const char *p[8];
+	char bid[24];
+	PGresult *res;
+	cor_stats_cgraph *g;
+	int rc = COR_ENOMEM;
+
+	*out = NULL;
+	res = cor_db_query(conn, "SELECT pcode FROM admin1 WHERE country ="
+	                   " 'KEN' ORDER BY pcode COLLATE \"C\"", 0, NULL,
+	                   PGRES_TUPLES_OK, err);
+	if (res == NULL)
+		return COR_EDB;
+	g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		goto out;
+	g->n = PQntuples(res);
+	g->pcode = calloc((size_t)g->n + 1, sizeof(*g->pcode));
+	g->adj = calloc((size_t)g->n * (size_t)g->n + 1, 1);
+	if (g->pcode == NULL || g->adj == NULL)
+		goto out;
+	for (int i = 0; i < g->n; i++)
+		if ((g->pcode[i] = strdup(PQgetvalue(res, i, 0))) == NULL)
+			goto out;
+	PQclear(res);
+	/* pairs of counties of one case: any date, the other filters */
+	q.county = NULL;
+	filter_params(&q, "", "", p, bid, sizeof(bid));
+	res = cor_db_query(conn, "SELECT DISTINCT ua.u, uz.u" CUBE_FROM
+	                   " CROSS JOIN LATERAL unnest(c.counties) AS ua(u)"
+	                   " CROSS JOIN LATERAL unnest(c.counties) AS uz(u)"
+	                   CUBE_WHERE " AND ua.u < uz.u", 8, p,
+	                   PGRES_TUPLES_OK, err);
+	if (res == NULL) {
+		rc = COR_EDB;
+		goto out;
+	}
+	for (int r = 0; r < PQntuples(res); r++) {
+		int a = cor_stats_cgraph_find(g, PQgetvalue(res, r, 0));
+		int z = cor_stats_cgraph_find(g, PQgetvalue(res, r, 1));
+
+		if (a < 0 || z < 0)
+			continue;       /* not a Kenyan county of admin1 */
+		g->adj[(size_t)a * (size_t)g->n + (size_t)z] = 1;
+		g->adj[(size_t)z * (size_t)g->n + (size_t)a] = 1;
+	}
+	*out = g;
+	g = NULL;
+	rc = 0;
+out:
+	PQclear(res);
+	cor_stats_cgraph_free(g);
+	if (rc == COR_ENOMEM)
+		cor_err_set(err, rc, "out of memory");
+	return rc;
+}
+
+/* One thread of cor_stats_run_counties: runs the needed counties it takes
+ * from the shared cursor, on its own connection, without suppression. */
+typedef struct fam_job {
+	PGconn *conn;
+	const cor_stats_req *req;
+	const cor_stats_cgraph *g;
+	const unsigned char *need;
+	cor_stats_result **out;
+	pthread_mutex_t *mu;
+	int *next;              /* shared: next county to look at */
+	int *stop;              /* shared: 1 once a run failed */
+	int rc;
+	cor_err err;
+} fam_job;
+
+static void *fam_worker(void *arg)
+{
+	fam_job *j = arg;
+
+	for (;;) {
+		cor_stats_req rq = *j->req;
+		int i;
+
+		pthread_mutex_lock(j->mu);
+		while (*j->next < j->g->n && !j->need[*j->next])
+			(*j->next)++;
+		i = *j->stop ? j->g->n : (*j->next)++;
+		pthread_mutex_unlock(j->mu);
+		if (i >= j->g->n)
+			break;
+		rq.county = j->g->pcode[i];
+		rq.linked = NULL;
+		rq.raw = 1;
+		j->rc = cor_stats_run(j->conn, &rq, &j->out[i], &j->err);
+		if (j->rc != 0) {
+			pthread_mutex_lock(j->mu);
+			*j->stop = 1;
+			pthread_mutex_unlock(j->mu);
+			break;
+		}
+	}
+	return NULL;
+}
+
+int cor_stats_run_counties(PGconn *const *conns, int nconn,
+                           const cor_stats_req *req,
+                           const cor_stats_result *base,
+                           const cor_stats_cgraph *g,
+                           const unsigned char *want,
+                           cor_stats_result **out, cor_err *err)
+{
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	unsigned char *need = NULL;
+	const cor_stats_result **links = NULL;
+	fam_job *jobs = NULL;
+	pthread_t *tid = NULL;
+	int next = 0, stop = 0, started = 0, rc = 0, n = g->n;
+
+	if (nconn < 1 || req->no_suppress)
+		return cor_err_set(err, COR_EINVAL, "county family: needs a "
+		                   "connection and disclosure control");
+	memset(out, 0, (size_t)n * sizeof(*out));
+	need = malloc((size_t)n + 1);
+	links = calloc((size_t)n + 1, sizeof(*links));
+	jobs = calloc((size_t)nconn, sizeof(*jobs));
+	tid = calloc((size_t)nconn, sizeof(*tid));
+	if (need == NULL || links == NULL || jobs == NULL || tid == NULL) {
+		rc = cor_err_set(err, COR_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* what the wanted counties depend on: earlier neighbours, closed
+	 * downwards (a county's neighbours come before it is reached) */
+	memcpy(need, want, (size_t)n);
+	for (int i = n - 1; i >= 0; i--)
+		for (int j = 0; need[i] && j < i; j++)
+			if (g->adj[(size_t)i * (size_t)n + (size_t)j])
+				need[j] = 1;
+	for (int t = 0; t < nconn; t++) {
+		jobs[t].conn = conns[t];
+		jobs[t].req = req;
+		jobs[t].g = g;
+		jobs[t].need = need;
+		jobs[t].out = out;
+		jobs[t].mu = &mu;
+		jobs[t].next = &next;
+		jobs[t].stop = &stop;
+		cor_err_clear(&jobs[t].err);
+	}
+	if (nconn == 1) {
+		fam_worker(&jobs[0]);
+	} else {
+		for (int t = 0; t < nconn; t++) {
+			if (pthread_create(&tid[t], NULL, fam_worker,
+			                   &jobs[t]) != 0) {
+				pthread_mutex_lock(&mu);
+				stop = 1;
+				pthread_mutex_unlock(&mu);
+				rc = cor_err_set(err, COR_ENOMEM, "county family: "
+				                 "cannot start a thread");
+				break;
+			}
+			started++;
+		}
+		for (int t = 0; t < started; t++)
+			pthread_join(tid[t], NULL);
+	}
+	for (int t = 0; rc == 0 && t < nconn; t++)
+		if (jobs[t].rc != 0) {
+			*err = jobs[t].err;
+			rc = jobs[t].rc;
+		}
+	/* in P-code order, each linked to base and its earlier
+	 * neighbours, already published */
+	for (int i = 0; rc == 0 && i < n; i++) {
+		int nl = 0;
+
+		if (!need[i])
+			continue;
+		links[nl++] = base;
+		for (int j = 0; j < i; j++)
+			if (need[j] && g->adj[(size_t)i * (size_t)n + (size_t)j])
+				links[nl++] = out[j];
+		rc = cor_stats_suppress_family(out[i], req->k, links, nl, err);
+		if (rc == 0) {
+			derived_not_primary(out[i]);
+			out[i]->req.raw = 0;
+		}
+	}
+out:
+	if (rc != 0)
+		for (int i = 0; i < n; i++) {
+			cor_stats_result_free(out[i]);
+			out[i] = NULL;
+		}
+	pthread_mutex_destroy(&mu);
+	free(tid);
+	free(jobs);
+	free(links);
+	free(need);
+	return rc;
+}
+
+/* A second connection to conn's server, database and user (PQconninfo),
+ * or NULL. */
+static PGconn *conn_twin(PGconn *conn)
+{
+	PQconninfoOption *o = PQconninfo(conn), *q;
+	const char *kw[64], *val[64];
+	PGconn *c = NULL;
+	int n = 0;
+
+	if (o == NULL)
+		return NULL;
+	for (q = o; q->keyword != NULL && n < 63; q++)
+		if (q->val != NULL && q->val[0] != '\0') {
+			kw[n] = q->keyword;
+			val[n++] = q->val;
+		}
+	kw[n] = val[n] = NULL;
+	c = PQconnectdbParams(kw, val, 0);
+	PQconninfoFree(o);
+	if (c != NULL && PQstatus(c) != CONNECTION_OK) {
+		PQfinish(c);
+		c = NULL;
+	}
+	return c;
+}
+
+/* cor_stats_run of a county output (req->county set, disclosure control
+ * on): the county's result from its family (cor_stats_run_counties),
+ * linked to req->linked or to the same request without population
+ * filters. */
+static int run_family(PGconn *conn, const cor_stats_req *req,
+                      cor_stats_result **out, cor_err *err)
+{
+	cor_stats_cgraph *g = NULL;
+	cor_stats_result *own_base = NULL, **rs = NULL;
+	const cor_stats_result *base = req->linked;
+	unsigned char *want = NULL;
+	PGconn *conns[4];
+	long ncpu;
+	int i, rc, nconn = 0;
+
+	if (base == NULL) {
+		cor_stats_req lq = *req;
+
+		lq.county = lq.case_type = lq.citizenship = NULL;
+		lq.sex = NULL;
+		lq.no_link = 1;
+		rc = cor_stats_run(conn, &lq, &own_base, err);
+		if (rc != 0)
+			goto out;
+		base = own_base;
+	}
+	rc = cor_stats_cgraph_load(conn, req, &g, err);
+	if (rc != 0)
+		goto out;
+	i = cor_stats_cgraph_find(g, req->county);
+	if (i < 0) {
+		/* not a Kenyan county of the reference table: the run
+		 * itself names the error */
+		cor_stats_req rq = *req;
+
+		rq.linked = base;
+		rq.no_link = 1;
+		rc = cor_stats_run(conn, &rq, out, err);
+		goto out;
+	}
+	want = calloc((size_t)g->n, 1);
+	rs = calloc((size_t)g->n, sizeof(*rs));
+	if (want == NULL || rs == NULL) {
+		rc = cor_err_set(err, COR_ENOMEM, "out of memory");
+		goto out;
+	}
+	want[i] = 1;
+	/* the family's runs on up to one connection per CPU (at most
+	 * 4): conn and its twins; without a twin, or inside the caller's
+	 * transaction (which a twin would not see), on conn alone */
+	conns[nconn++] = conn;
+	ncpu = PQtransactionStatus(conn) == PQTRANS_IDLE ?
+	       sysconf(_SC_NPROCESSORS_ONLN) : 1;
+	while (nconn < (ncpu < 4 ? ncpu : 4) &&
+	       (conns[nconn] = conn_twin(conn)) != NULL)
+		nconn++;
+	rc = cor_stats_run_counties(conns, nconn, req, base, g, want, rs,
+	                            err);
+	while (nconn > 1)
+		PQfinish(conns[--nconn]);
+	if (rc == 0) {
+		*out = rs[i];
+		rs[i] = NULL;
+	}
+out:
+	for (int j = 0; rs != NULL && j < g->n; j++)
+		cor_stats_result_free(rs[j]);
+	free(rs);
+	free(want);
+	cor_stats_cgraph_free(g);
+	cor_stats_result_free(own_base);
 	return rc;
 }
 

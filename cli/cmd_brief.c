@@ -122,8 +122,9 @@ static void report(const cor_ctx *ctx, const char *out,
  * end of file) on conn; req->national is set. Returns the worst exit
  * code. */
 static int county_worker(PGconn *conn, const cor_ctx *ctx,
-                         cor_brief_req req, char **counties,
-                         const char *dir, int fd)
+                         cor_brief_req req, char *const *counties,
+                         cor_stats_result *const *stats, const char *dir,
+                         int fd)
 {
 	int i, worst = COR_EXIT_OK;
 
@@ -134,6 +135,7 @@ static int county_worker(PGconn *conn, const cor_ctx *ctx,
 
 		cor_err_clear(&err);
 		req.county = counties[i];
+		req.county_stats = stats[i];
 		snprintf(path, sizeof(path), "%s/brief-%s-%s.pdf", dir,
 		         req.quarter, counties[i]);
 		if (cor_brief_write(conn, &req, path, &info, &err) != 0) {
@@ -149,21 +151,24 @@ static int county_worker(PGconn *conn, const cor_ctx *ctx,
 }
 
 /* --county all: the Kenyan counties of the reference table (admin1 of
- * KEN), handed one at a time to `jobs` worker processes through a pipe so
- * that the few large counties do not queue behind each other. Each worker
- * opens its own connection (a forked process must never use its parent's).
- * Each brief is the same file `--county PCODE` writes. */
+ * KEN). Their statistics are computed first, as one family suppressed
+ * together (cor_brief_county_family, on `jobs` connections in
+ * parallel); the briefs are then drawn by `jobs` worker processes, which
+ * take the counties one at a time from a pipe so that the few large
+ * counties do not queue behind each other. Each worker opens its own
+ * connection (a forked process must never use its parent's). Each brief
+ * is the same file `--county PCODE` writes. */
 static int all_counties(cor_ctx *ctx, const cor_brief_req *req,
                         const char *dir, long jobs)
 {
-	PGresult *res;
 	cor_err err;
-	char **counties = NULL;
-	int n, fds[2] = { -1, -1 }, worst = COR_EXIT_OK;
-	long started = 0;
+	int n = 0, fds[2] = { -1, -1 }, worst = COR_EXIT_OK;
+	long started = 0, nconn = 0;
 	struct stat st;
 	cor_brief_req wr = *req;
-	cor_stats_result *nat = NULL;
+	cor_stats_result *nat = NULL, **stats = NULL;
+	cor_stats_cgraph *g = NULL;
+	PGconn **conns = NULL;
 
 	cor_err_clear(&err);
 	/* checked once here, not once per county */
@@ -179,28 +184,6 @@ static int all_counties(cor_ctx *ctx, const cor_brief_req *req,
 		        "all writes one file per county into -o DIR)\n", dir);
 		return COR_EXIT_IO;
 	}
-	res = cor_db_query(ctx->conn, "SELECT pcode FROM admin1 WHERE "
-	                   "country = 'KEN' ORDER BY pcode COLLATE \"C\"", 0,
-	                   NULL, PGRES_TUPLES_OK, &err);
-	if (res == NULL)
-		return cor_cli_fail("brief", &err);
-	n = PQntuples(res);
-	if (n == 0) {
-		PQclear(res);
-		fprintf(stderr, "corridor: brief: no Kenyan counties in the "
-		        "reference tables (run corridor db init)\n");
-		return COR_EXIT_DATA;
-	}
-	counties = calloc((size_t)n, sizeof(*counties));
-	if (counties == NULL) {
-		PQclear(res);
-		fprintf(stderr, "corridor: brief: out of memory\n");
-		return COR_EXIT_INTERNAL;
-	}
-	for (int i = 0; i < n; i++)
-		counties[i] = PQgetvalue(res, i, 0);
-	if (jobs > n)
-		jobs = n;
 	/* the national statistics every county brief's disclosure control
 	 * is linked to: once, before the workers start (they inherit it) */
 	if (cor_brief_national(ctx->conn, req, &nat, &err) != 0) {
@@ -208,6 +191,36 @@ static int all_counties(cor_ctx *ctx, const cor_brief_req *req,
 		goto out;
 	}
 	wr.national = nat;
+	/* the counties' statistics, one connection per job */
+	conns = calloc((size_t)jobs, sizeof(*conns));
+	if (conns == NULL) {
+		fprintf(stderr, "corridor: brief: out of memory\n");
+		worst = COR_EXIT_INTERNAL;
+		goto out;
+	}
+	conns[nconn++] = ctx->conn;
+	while (nconn < jobs) {
+		conns[nconn] = cor_db_connect(ctx->conninfo, &err);
+		if (conns[nconn] == NULL) {
+			worst = cor_cli_fail("brief", &err);
+			goto out;
+		}
+		nconn++;
+	}
+	if (cor_brief_county_family(conns, (int)nconn, &wr, &g, &stats,
+	                            &err) != 0) {
+		worst = cor_cli_fail("brief", &err);
+		goto out;
+	}
+	n = g->n;
+	if (n == 0) {
+		fprintf(stderr, "corridor: brief: no Kenyan counties in the "
+		        "reference tables (run corridor db init)\n");
+		worst = COR_EXIT_DATA;
+		goto out;
+	}
+	if (jobs > n)
+		jobs = n;
 	if (pipe(fds) != 0) {
 		fprintf(stderr, "corridor: brief: pipe: %s\n", strerror(errno));
 		worst = COR_EXIT_IO;
@@ -224,10 +237,14 @@ static int all_counties(cor_ctx *ctx, const cor_brief_req *req,
 	close(fds[1]);
 	fds[1] = -1;
 	if (jobs <= 1) {
-		worst = county_worker(ctx->conn, ctx, wr, counties, dir,
+		worst = county_worker(ctx->conn, ctx, wr, g->pcode, stats, dir,
 		                      fds[0]);
 		goto out;
 	}
+	/* the family's extra connections are not for the children */
+	for (long j = 1; j < nconn; j++)
+		PQfinish(conns[j]);
+	nconn = 1;
 	fflush(stdout);
 	fflush(stderr);
 	for (long j = 0; j < jobs; j++) {
@@ -245,7 +262,7 @@ static int all_counties(cor_ctx *ctx, const cor_brief_req *req,
 
 			if (c == NULL)
 				_exit(cor_cli_fail("brief", &err));
-			rc = county_worker(c, ctx, wr, counties, dir,
+			rc = county_worker(c, ctx, wr, g->pcode, stats, dir,
 			                   fds[0]);
 			PQfinish(c);
 			fflush(stdout);
@@ -272,13 +289,18 @@ out:
 		printf("wrote %d county briefs of %s to %s (%ld worker "
 		       "process%s)\n", n, req->quarter, dir, jobs,
 		       jobs == 1 ? "" : "es");
+	for (long j = 1; j < nconn; j++)
+		PQfinish(conns[j]);
+	free(conns);
+	for (int i = 0; stats != NULL && i < n; i++)
+		cor_stats_result_free(stats[i]);
+	free(stats);
+	cor_stats_cgraph_free(g);
 	cor_stats_result_free(nat);
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)
 		close(fds[1]);
-	free(counties);
-	PQclear(res);
 	return worst;
 }
 

@@ -40,6 +40,7 @@ typedef struct brief {
 	char from[11], to[11], wfrom[11], yfrom[24];
 	char county_name[128];
 	cor_stats_result *r[NKIND];
+	int borrowed[NKIND];    /* r[i] belongs to the caller */
 	int failed[NKIND];        /* kind not available: reason in why[] */
 	char why[NKIND][1024];
 	int synthetic, warnings;
@@ -219,6 +220,15 @@ static int run_kind(brief *b, int slot, cor_stats_kind kind,
 	int rc;
 
 	cor_err_clear(&e);
+	if (county && b->req->county != NULL &&
+	    b->req->county_stats != NULL) {
+		/* computed with the other counties' (borrowed) */
+		b->r[slot] = (cor_stats_result *)b->req->county_stats;
+		b->borrowed[slot] = 1;
+		b->synthetic |= b->r[slot]->synthetic;
+		b->suppressed += b->r[slot]->suppressed;
+		return 0;
+	}
 	kind_req(&rq, kind, from, to, by, b->k,
 	         county ? b->req->county : NULL);
 	/* a county brief's disclosure control is linked to the national
@@ -2007,11 +2017,15 @@ static int page_methods(brief *b)
 		                   "quarters only.%s Cells withheld in this brief: "
 		                   "%s. k = %d.", b->k - 1, b->k, b->k,
 		                   b->req->county != NULL ? " As the county's "
-		                   "cases are among the corridor's, a count the "
-		                   "national brief of the quarter withholds is "
-		                   "withheld here too when it is the same number, "
-		                   "and a count the national brief prints is never "
-		                   "withheld here to protect another." : "",
+		                   "cases are among the corridor's, and some are "
+		                   "also other counties' cases, a count the "
+		                   "national brief of the quarter, or the brief of "
+		                   "a county sharing cases with this one, withholds "
+		                   "is withheld here too when it is the same "
+		                   "number, and a count those briefs print is "
+		                   "never withheld here to protect another. County "
+		                   "briefs of the same quarter can be published "
+		                   "side by side." : "",
 		                   grp(b->suppressed, nsup, sizeof(nsup)), b->k);
 		char *cov = bprintf(b, "Coverage. Case records are those "
 		                    "reported by the organisations that loaded "
@@ -2196,7 +2210,8 @@ static int page_methods(brief *b)
 static void brief_free(brief *b)
 {
 	for (int i = 0; i < NKIND; i++)
-		cor_stats_result_free(b->r[i]);
+		if (!b->borrowed[i])
+			cor_stats_result_free(b->r[i]);
 	PQclear(b->batches);
 	PQclear(b->places);
 	for (size_t i = 0; i < b->nmem; i++)
@@ -2222,6 +2237,50 @@ int cor_brief_national(PGconn *conn, const cor_brief_req *req,
 	kind_req(&rq, COR_STATS_BRIEF, b.from, b.to, COR_BY_QUARTER,
 	         req->k > 0 ? req->k : COR_STATS_K_DEFAULT, NULL);
 	return cor_stats_run(conn, &rq, out, err);
+}
+
+int cor_brief_county_family(PGconn *const *conns, int nconn,
+                            const cor_brief_req *req, cor_stats_cgraph **g,
+                            cor_stats_result ***out, cor_err *err)
+{
+	brief b;
+	cor_stats_req rq;
+	unsigned char *want = NULL;
+	int rc;
+
+	*g = NULL;
+	*out = NULL;
+	memset(&b, 0, sizeof(b));
+	b.err = err;
+	if (conns == NULL || nconn < 1 || req == NULL ||
+	    req->national == NULL)
+		return cor_err_set(err, COR_EINVAL, "brief: missing argument");
+	if (parse_quarter(&b, req->quarter) != 0)
+		return err->code;
+	/* the request run_kind makes for R_BR; the county is set per run */
+	kind_req(&rq, COR_STATS_BRIEF, b.from, b.to, COR_BY_QUARTER,
+	         req->k > 0 ? req->k : COR_STATS_K_DEFAULT, NULL);
+	rc = cor_stats_cgraph_load(conns[0], &rq, g, err);
+	if (rc != 0)
+		return rc;
+	want = malloc((size_t)(*g)->n + 1);
+	*out = calloc((size_t)(*g)->n + 1, sizeof(**out));
+	if (want == NULL || *out == NULL) {
+		rc = cor_err_set(err, COR_ENOMEM, "out of memory");
+		goto out;
+	}
+	memset(want, 1, (size_t)(*g)->n);
+	rc = cor_stats_run_counties(conns, nconn, &rq, req->national, *g,
+	                            want, *out, err);
+out:
+	free(want);
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+		cor_stats_cgraph_free(*g);
+		*g = NULL;
+	}
+	return rc;
 }
 
 int cor_brief_write(PGconn *conn, const cor_brief_req *req, const char *path,

@@ -23,6 +23,9 @@
 #include <libpq-fe.h>
 #include "corridor/core.h"
 
+struct cor_stats_result;        /* corridor/stats.h */
+struct cor_stats_cgraph;
+
 /* Default fonts (Debian fonts-dejavu-core, fonts-sil-abyssinica). */
 #define COR_PDF_FONT_REGULAR "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define COR_PDF_FONT_BOLD "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
@@ -274,6 +277,10 @@ typedef struct cor_brief_req {
 	 * control linked to the national brief (cor_stats_suppress_linked);
 	 * NULL: computed for this brief. */
 	const struct cor_stats_result *national;
+	/* County brief: its statistics (kind brief), already suppressed
+	 * with the other counties' (cor_brief_county_family), borrowed;
+	 * NULL: computed for this brief, with the family it depends on. */
+	const struct cor_stats_result *county_stats;
 } cor_brief_req;
 
 typedef struct cor_brief_info {
@@ -299,6 +306,22 @@ int cor_brief_check_quarter(const char *quarter, cor_err *err);
  * cor_stats_run, COR_EINVAL for a bad quarter; *out NULL on error. */
 int cor_brief_national(PGconn *conn, const cor_brief_req *req,
                        struct cor_stats_result **out, cor_err *err);
+
+/* The statistics of every county brief of req->quarter with req->k, one
+ * per Kenyan county: the requests cor_brief_write runs for each county,
+ * suppressed as one family linked to req->national (required) and to
+ * each other (cor_stats_run_counties), using the nconn (>= 1)
+ * connections conns in parallel. *g: the counties (P-code order) and
+ * which share cases (cor_stats_cgraph_free); *out: g->n results, slot i
+ * for county g->pcode[i], for req->county_stats of that county's brief
+ * (free each with cor_stats_result_free, then the array). Each result is
+ * the one cor_brief_write computes for that county alone. Errors as
+ * cor_stats_run, COR_EINVAL for a bad quarter or no req->national;
+ * *g and *out NULL on error. */
+int cor_brief_county_family(PGconn *const *conns, int nconn,
+                            const cor_brief_req *req,
+                            struct cor_stats_cgraph **g,
+                            struct cor_stats_result ***out, cor_err *err);
 
 /* Builds the brief for req from the database (statistics from the same
  * functions as `corridor stats`, disclosure control always on) and writes

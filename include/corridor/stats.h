@@ -125,6 +125,9 @@ typedef struct cor_stats_req {
 	 * (one more run) unless no_link. */
 	const struct cor_stats_result *linked;
 	int no_link;            /* 1: no linked result (tests, internals) */
+	int raw;                /* 1: no disclosure control at all, for
+	                         * cor_stats_run_counties, which suppresses
+	                         * the result itself (never publish it) */
 } cor_stats_req;
 
 /* Sets defaults: kind OVERVIEW, open window, by quarter, no filters,
@@ -327,12 +330,70 @@ typedef struct cor_stats_result {
  *  stocks:    stocks (origin, asylum, year, refugees, asylum_seekers, n,
  *             change_pct)
  *  brief:     all of the above except od and routes, suppressed jointly.
+ * A county output (req->county set, disclosure control on, not no_link)
+ * is its member of the family of the same request over all counties
+ * (cor_stats_run_counties), linked to req->linked or to the same request
+ * without population filters: it runs the counties before it that it
+ * depends on first, on conn (up to all 47 runs).
  * On success *out is a new result (caller frees with
  * cor_stats_result_free); a statistic that is not estimable is a warning
  * in the result, not an error. Errors: COR_EINVAL (bad request), COR_EDB
  * (SQLSTATE in err), COR_ENOMEM, COR_EGSL; *out is left NULL. */
 int cor_stats_run(PGconn *conn, const cor_stats_req *req,
                   cor_stats_result **out, cor_err *err);
+
+/* ------------------------------------------------------------------ */
+/* County families (linked disclosure control between counties)         */
+/* ------------------------------------------------------------------ */
+
+/* The Kenyan counties (admin1 of KEN, P-code order in the C collation)
+ * and which pairs of them share a case: adj[i * n + j] = 1 (i != j) when
+ * at least one case of the population (active batches; req's case type,
+ * citizenship, sex and source filters; any registration date, so a
+ * superset of any window's pairs) is linked to both (c.counties, the
+ * identified-in / origin / route-step test of --county). */
+typedef struct cor_stats_cgraph {
+	int n;                 /* counties */
+	char **pcode;          /* n P-codes, e.g. "KE011" */
+	unsigned char *adj;    /* n * n, symmetric, 0 on the diagonal */
+} cor_stats_cgraph;
+
+/* Reads the graph for req (two queries on the quarterly counts,
+ * sql/006). *out: new graph (cor_stats_cgraph_free). Errors: COR_EDB,
+ * COR_ENOMEM; *out NULL on error. */
+int cor_stats_cgraph_load(PGconn *conn, const cor_stats_req *req,
+                          cor_stats_cgraph **out, cor_err *err);
+void cor_stats_cgraph_free(cor_stats_cgraph *g);
+/* Index of pcode in g, or -1. */
+int cor_stats_cgraph_find(const cor_stats_cgraph *g, const char *pcode);
+
+/* The published results of counties, suppressed as one family so that no
+ * two of them give each other's withheld cells away (a count withheld in
+ * one county's output and printed with the same value in another's would
+ * give back the first one's complement and with it a small cell).
+ *
+ * For every county i marked in want (g->n flags), req is run with
+ * county = g->pcode[i] and with it every county that i's result depends
+ * on: each earlier county (P-code order) sharing a case with a county
+ * already needed. The runs are spread over the nconn (>= 1) connections
+ * conns (one thread each; each connection is used by one thread only).
+ * Then, in P-code order, each result is suppressed with
+ * cor_stats_suppress_family linked to base (the same request without
+ * population filters, already suppressed; may be NULL) and to the
+ * results of the earlier counties it shares a case with. A county's
+ * result depends only on g, base and the data, never on want: the same
+ * county gets the same cells from `--county P` and `--county all`.
+ *
+ * out: g->n slots, set to a new result (cor_stats_result_free) for every
+ * county that was run, NULL for the others. req->county, linked and raw
+ * are ignored; req->no_suppress must be 0. Errors as cor_stats_run (the
+ * first one met); on error every slot is NULL. */
+int cor_stats_run_counties(PGconn *const *conns, int nconn,
+                           const cor_stats_req *req,
+                           const cor_stats_result *base,
+                           const cor_stats_cgraph *g,
+                           const unsigned char *want,
+                           cor_stats_result **out, cor_err *err);
 
 /* Sets *owner = 1 when the session user owns table case_record (or is a
  * superuser), else 0. Returns 0 or COR_EDB. */
@@ -477,11 +538,24 @@ int cor_stats_suppress(cor_stats_result *r, int k, cor_err *err);
  * marked fixed when it is published in linked: it is no secret, so it is
  * never chosen as a complement (a complement that can be read in the
  * other output protects nothing). Steps 1-3 then run as above. linked
- * NULL: exactly cor_stats_suppress. Not covered: equal counts between
- * two filtered results (two counties), and sums across outputs. Same
- * errors as cor_stats_suppress. */
+ * NULL: exactly cor_stats_suppress. Two filtered results (two counties)
+ * are linked by cor_stats_suppress_family; not covered: sums across
+ * outputs. Same errors as cor_stats_suppress. */
 int cor_stats_suppress_linked(cor_stats_result *r, int k,
                               const cor_stats_result *linked, cor_err *err);
+
+/* cor_stats_suppress_linked with nlinked (>= 0) linked results, each
+ * already suppressed and each sharing cases with r: the unfiltered output
+ * and the outputs of other counties that share a case with r's county
+ * (cor_stats_run_counties). Step 0 runs against each linked[l] in order
+ * (NULL entries are skipped): a cell equal to a withheld cell of any of
+ * them is withheld; one equal to a published cell is never chosen as a
+ * complement. Equal counts are taken as the same cases, which may
+ * withhold more than needed, never less. Same errors as
+ * cor_stats_suppress. */
+int cor_stats_suppress_family(cor_stats_result *r, int k,
+                              const cor_stats_result *const *linked,
+                              int nlinked, cor_err *err);
 
 /* ------------------------------------------------------------------ */
 /* Pure statistics (no database)                                        */

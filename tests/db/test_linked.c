@@ -1,5 +1,6 @@
 /* tests/db/test_linked.c: disclosure control of a county output linked to
- * the national output (cor_stats_suppress_linked, through cor_stats_run
+ * the national output and to the other counties' outputs
+ * (cor_stats_suppress_family, through cor_brief_county_family, cor_stats_run
  * and cor_brief_national). On 20,000 synthetic cases loaded with
  * `corridor load`, for every Kenyan county's brief statistics of 2019Q4
  * against the national ones, cell by cell (rows matched on their code and
@@ -8,6 +9,11 @@
  *    the two counts are equal (the same cases);
  *  - a count the county output withholds as a complement is never
  *    published nationally with the same value;
+ *  - for every two counties sharing a case, no count is withheld in one
+ *    county's output and published with the same value in the other's
+ *    (the check finds such leaks when counties are linked to the national
+ *    output only);
+ *  - a single county's run gives the same cells as the family;
  * and the linking is not vacuous: some county cell published without it
  * (no_link) is withheld with it. In every output no published share has
  * a withheld count as its base. Runs in a fresh database
@@ -169,13 +175,77 @@ static cor_stats_result *brief_stats(const char *county, int no_link,
 	return r;
 }
 
-static void test_county_linked_to_national(void **state)
+/* Counts the COUNT cells equal in a and b (same table, row key and
+ * column) and, of those, the ones withheld in one and published in the
+ * other (a leak: the published one gives the withheld one back); names
+ * the first leak when fail is set. */
+static void compare_pair(const cor_stats_result *a, const char *an,
+                         const cor_stats_result *b, const char *bn,
+                         int fail, long *equal, long *leaks)
+{
+	for (int ti = 0; ti < a->ntable; ti++) {
+		const cor_stats_table *t = &a->tables[ti];
+
+		for (int i = 0; i < t->nrow; i++)
+			for (int j = 0; j < t->ncol; j++) {
+				const cor_stats_cell *x = &t->rows[i].cells[j];
+				const cor_stats_cell *y;
+				int wx, wy;
+
+				if (t->cols[j].type != COR_COL_COUNT ||
+				    x->n < 1)
+					continue;
+				y = twin(b, t, i, j);
+				if (y == NULL || y->n != x->n)
+					continue;
+				(*equal)++;
+				wx = x->status == COR_CELL_SUPPRESSED;
+				wy = y->status == COR_CELL_SUPPRESSED;
+				if (wx == wy)
+					continue;
+				(*leaks)++;
+				if (fail)
+					fail_msg("%s %s row %d col %s = %lld is "
+					         "%s in %s and %s in %s", an,
+					         t->name, i, t->cols[j].key,
+					         x->n, wx ? "withheld" :
+					         "published", an, wx ?
+					         "published" : "withheld", bn);
+			}
+	}
+}
+
+/* The same cells with the same status. */
+static void same_result(const cor_stats_result *a, const cor_stats_result *b)
+{
+	assert_int_equal(a->suppressed, b->suppressed);
+	assert_int_equal(a->ntable, b->ntable);
+	for (int ti = 0; ti < a->ntable; ti++) {
+		assert_int_equal(a->tables[ti].nrow, b->tables[ti].nrow);
+		for (int i = 0; i < a->tables[ti].nrow; i++)
+			for (int j = 0; j < a->tables[ti].ncol; j++) {
+				const cor_stats_cell *x =
+					&a->tables[ti].rows[i].cells[j];
+				const cor_stats_cell *y =
+					&b->tables[ti].rows[i].cells[j];
+
+				assert_int_equal(x->status, y->status);
+				assert_int_equal(x->n, y->n);
+			}
+	}
+}
+
+static void test_county_family(void **state)
 {
 	cor_brief_req br;
 	cor_stats_result *nat = NULL, *nat2 = brief_stats(NULL, 0, NULL);
+	cor_stats_result **fam = NULL, **old;
+	cor_stats_cgraph *g = NULL;
+	PGconn *conns[2];
 	cor_err e;
 	PGresult *res;
-	long equal = 0, linked_only = 0, fixed_seen = 0;
+	long equal = 0, linked_only = 0, fixed_seen = 0, pairs = 0;
+	long pequal = 0, pleaks = 0, oequal = 0, oleaks = 0, county_only = 0;
 
 	(void)state;
 	/* the brief's national statistics are the plain national run */
@@ -187,26 +257,27 @@ static void test_county_linked_to_national(void **state)
 	assert_int_equal(nat->suppressed, nat2->suppressed);
 	assert_true(nat->suppressed > 0);
 	shares_keep_secrets(nat, "national");
-	res = PQexec(conn, "SELECT pcode FROM admin1 WHERE country = 'KEN' "
-	             "ORDER BY pcode");
-	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
-	assert_int_equal(PQntuples(res), 47);
-	for (int ci = 0; ci < PQntuples(res); ci++) {
-		const char *county = PQgetvalue(res, ci, 0);
-		cor_stats_result *c = brief_stats(county, 0, nat);
+	/* every county's statistics as `brief --county all` makes them,
+	 * on two connections (two threads) */
+	br.national = nat;
+	conns[0] = conn;
+	conns[1] = cor_test_connect();
+	assert_int_equal(cor_brief_county_family(conns, 2, &br, &g, &fam,
+	                                         &e), 0);
+	PQfinish(conns[1]);
+	assert_int_equal(g->n, 47);
+	old = calloc((size_t)g->n, sizeof(*old));
+	assert_non_null(old);
+	for (int ci = 0; ci < g->n; ci++) {
+		const char *county = g->pcode[ci];
+		cor_stats_result *c = fam[ci];
 		cor_stats_result *plain = brief_stats(county, 1, NULL);
 
+		assert_non_null(c);
+		assert_string_equal(c->req.county, county);
+		/* linked to the national output only, as before families */
+		old[ci] = brief_stats(county, 1, nat);
 		shares_keep_secrets(c, county);
-
-		/* cor_stats_run links by itself when not given the national
-		 * result: the same output */
-		if (strcmp(county, "KE011") == 0) {
-			cor_stats_result *self = brief_stats(county, 0, NULL);
-
-			assert_int_equal(self->suppressed, c->suppressed);
-			cor_stats_result_free(self);
-		}
-
 		for (int ti = 0; ti < c->ntable; ti++) {
 			const cor_stats_table *t = &c->tables[ti];
 
@@ -218,9 +289,15 @@ static void test_county_linked_to_national(void **state)
 					const cor_stats_cell *z =
 						&plain->tables[ti].rows[i]
 						.cells[j];
+					const cor_stats_cell *o =
+						&old[ci]->tables[ti].rows[i]
+						.cells[j];
 
 					if (t->cols[j].type != COR_COL_COUNT)
 						continue;
+					county_only += x->status ==
+						COR_CELL_SUPPRESSED &&
+						o->status == COR_CELL_OK;
 					y = twin(nat, t, i, j);
 					if (y == NULL || y->n != x->n)
 						continue;
@@ -247,14 +324,58 @@ static void test_county_linked_to_national(void **state)
 						z->status == COR_CELL_OK;
 				}
 		}
-		cor_stats_result_free(c);
 		cor_stats_result_free(plain);
 	}
+	/* county against county: every pair that shares a case (read from
+	 * case_record here, not from the library's graph) */
+	res = PQexec(conn, "SELECT DISTINCT a, b FROM case_record,"
+	             " unnest(counties) a, unnest(counties) b WHERE a < b");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	for (int r = 0; r < PQntuples(res); r++) {
+		int a = cor_stats_cgraph_find(g, PQgetvalue(res, r, 0));
+		int b = cor_stats_cgraph_find(g, PQgetvalue(res, r, 1));
+
+		if (a < 0 || b < 0)
+			continue;
+		pairs++;
+		assert_true(g->adj[a * g->n + b] && g->adj[b * g->n + a]);
+		compare_pair(fam[a], g->pcode[a], fam[b], g->pcode[b], 1,
+		             &pequal, &pleaks);
+		compare_pair(old[a], g->pcode[a], old[b], g->pcode[b], 0,
+		             &oequal, &oleaks);
+	}
 	PQclear(res);
-	/* the check had cells to check, and linking changed outputs */
+	fprintf(stderr, "# %ld county pairs share cases; %ld equal cells; "
+	        "linked to the national output only, %ld of them leaked; "
+	        "as a family, %ld (%ld cells withheld for it)\n", pairs,
+	        pequal, oleaks, pleaks, county_only);
+	/* a single county's run computes the same result as the family */
+	for (int ci = 0; ci < g->n; ci++)
+		if (strcmp(g->pcode[ci], "KE011") == 0 ||
+		    strcmp(g->pcode[ci], "KE047") == 0) {
+			cor_stats_result *self = brief_stats(g->pcode[ci], 0,
+			                                     NULL);
+
+			same_result(self, fam[ci]);
+			cor_stats_result_free(self);
+		}
+	/* the checks had cells to check, and linking changed outputs: the
+	 * pair check fails without the family (oleaks) */
 	assert_true(equal > 1000);
 	assert_true(fixed_seen > 0);
 	assert_true(linked_only > 0);
+	assert_true(pairs > 10);
+	assert_true(pequal > 200);
+	assert_true(oleaks > 0);
+	assert_int_equal(pleaks, 0);
+	assert_true(county_only > 0);
+	for (int ci = 0; ci < g->n; ci++) {
+		cor_stats_result_free(fam[ci]);
+		cor_stats_result_free(old[ci]);
+	}
+	free(fam);
+	free(old);
+	cor_stats_cgraph_free(g);
 	cor_stats_result_free(nat);
 	cor_stats_result_free(nat2);
 }
@@ -262,7 +383,7 @@ static void test_county_linked_to_national(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_county_linked_to_national),
+		cmocka_unit_test(test_county_family),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -774,6 +774,60 @@ static void test_suppression_linked(void **state)
 	cor_stats_result_free(nat);
 }
 
+/* A family of county outputs (cor_stats_suppress_family): county X's
+ * complement is withheld in county Y when equal (the Kajiado / Nairobi
+ * case: Y printed the 7 that X withheld), and a count Y's earlier
+ * neighbour printed is never Y's complement. */
+static void test_suppression_family(void **state)
+{
+	cor_stats_result *nat = one_line(40, 60, 80), *x, *y, *y0, *z;
+	const cor_stats_result *links[3];
+	cor_err e;
+
+	(void)state;
+	assert_int_equal(cor_stats_suppress(nat, 5, &e), 0);
+	assert_int_equal(nat->suppressed, 0);
+	/* X: A = 2 < 5, its complement B = 7 (the smallest) */
+	x = one_line(2, 7, 30);
+	links[0] = nat;
+	assert_int_equal(cor_stats_suppress_family(x, 5, links, 1, &e), 0);
+	assert_true(withheld(x, 0) && withheld(x, 1));
+	assert_false(withheld(x, 2) || withheld(x, 3));
+	/* Y alone (linked to the national output only) prints B = 7 */
+	y0 = one_line(0, 7, 12);
+	assert_int_equal(cor_stats_suppress_family(y0, 5, links, 1, &e), 0);
+	assert_false(withheld(y0, 1));
+	/* Y in the family: B = 7 is withheld (X's complement), and Y
+	 * protects it in turn with C (its only other non-zero count) */
+	y = one_line(0, 7, 12);
+	links[1] = x;
+	assert_int_equal(cor_stats_suppress_family(y, 5, links, 2, &e), 0);
+	assert_true(withheld(y, 1));
+	assert_true(withheld(y, 2));
+	assert_int_equal(y->tables[0].rows[1].cells[1].primary, 0);
+	assert_int_equal(recoverable(y), 0);
+	/* Z: A = 3 needs a complement; C = 30 is the smaller candidate
+	 * but X prints C = 30 (rows are matched by code), so B = 40 is
+	 * chosen; alone, Z would withhold C */
+	z = one_line(3, 40, 30);
+	assert_int_equal(cor_stats_suppress(z, 5, &e), 0);
+	assert_true(withheld(z, 0) && withheld(z, 2));
+	assert_false(withheld(z, 1));
+	cor_stats_result_free(z);
+	z = one_line(3, 40, 30);
+	links[1] = x;
+	links[2] = NULL;        /* NULL entries are skipped */
+	assert_int_equal(cor_stats_suppress_family(z, 5, links, 3, &e), 0);
+	assert_true(withheld(z, 0) && withheld(z, 1));
+	assert_false(withheld(z, 2));
+	assert_int_equal(recoverable(z), 0);
+	cor_stats_result_free(z);
+	cor_stats_result_free(y);
+	cor_stats_result_free(y0);
+	cor_stats_result_free(x);
+	cor_stats_result_free(nat);
+}
+
 /* Without complementary suppression the audit finds recoverable cells:
  * the audit itself can fail. */
 static void test_suppression_audit_detects(void **state)
@@ -1360,6 +1414,7 @@ int main(void)
 		cmocka_unit_test(test_distance),
 		cmocka_unit_test(test_suppression),
 		cmocka_unit_test(test_suppression_linked),
+		cmocka_unit_test(test_suppression_family),
 		cmocka_unit_test(test_suppression_audit_detects),
 		cmocka_unit_test(test_suppression_chain_od),
 		cmocka_unit_test(test_trend_refit_published),
