@@ -45,7 +45,7 @@ HDRS     := $(wildcard include/corridor/*.h etl/*.h)
 all: corridor
 
 corridor: $(BIN)
-	@if [ "$(BUILD)" = build/rel ]; then cp $(BIN) corridor; fi
+	@if [ "$(BUILD)" = build/rel ]; then cp $(BIN) corridor.tmp && mv -f corridor.tmp corridor; fi
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)

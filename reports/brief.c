@@ -328,8 +328,10 @@ static int load_meta(brief *b)
 	if (b->req->county == NULL)
 		return 0;
 	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 4))
-		return cor_err_set(b->err, COR_ENOTFOUND, "no Kenyan county "
-		                   "with P-code '%s'", b->req->county);
+		return cor_err_set(b->err, COR_EINVAL, "--county '%s': "
+		                   "unknown county; expected a Kenyan county "
+		                   "P-code KE001-KE047 (e.g. KE011 Isiolo)",
+		                   b->req->county);
 	snprintf(b->county_name, sizeof(b->county_name), "%s",
 	         PQgetvalue(res, 0, 4));
 	return 0;

@@ -264,8 +264,12 @@ grep -q 'cases were identified in Isiolo' "$T/c1.txt" &&
 	fail "county count worded as identified in the county"
 grep -qF 'Not filtered by county' "$T/c1.txt" ||
 	fail "county page 4 does not say the public sources are route-wide"
+rc=0
 $CORRIDOR -q brief --quarter 2019Q4 --county KE999 -o "$T/z.pdf" \
-	2>/dev/null && fail "unknown county accepted"
+	2>"$T/z.err" || rc=$?
+# a usage error (2), as for `corridor stats --county KE999`
+[ "$rc" -eq 2 ] || fail "unknown county: exit $rc, want 2"
+grep -q "unknown county" "$T/z.err" || fail "unknown county: no reason"
 [ ! -e "$T/z.pdf" ] || fail "unknown county wrote a file"
 # --county all: one brief per Kenyan county, by two worker processes,
 # each the same bytes as the single-county command
