@@ -3501,6 +3501,21 @@ static void filter_params(const cor_stats_req *req, const char *from,
 static int run_family(PGconn *conn, const cor_stats_req *req,
                       cor_stats_result **out, cor_err *err);
 
+/* The published output req's filtered output is linked to: the same
+ * request without population filters (county, case type, citizenship,
+ * sex), suppressed on its own. */
+static int run_unfiltered(PGconn *conn, const cor_stats_req *req,
+                          cor_stats_result **out, cor_err *err)
+{
+	cor_stats_req lq = *req;
+
+	lq.county = lq.case_type = lq.citizenship = NULL;
+	lq.sex = NULL;
+	lq.linked = NULL;
+	lq.no_link = 1;
+	return cor_stats_run(conn, &lq, out, err);
+}
+
 int cor_stats_run(PGconn *conn, const cor_stats_req *req,
                   cor_stats_result **out, cor_err *err)
 {
@@ -3641,12 +3656,7 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 		if (link == NULL && !req->no_link &&
 		    (req->county != NULL || req->case_type != NULL ||
 		     req->citizenship != NULL || req->sex != NULL)) {
-			cor_stats_req lq = *req;
-
-			lq.county = lq.case_type = lq.citizenship = NULL;
-			lq.sex = NULL;
-			lq.no_link = 1;
-			rc = cor_stats_run(conn, &lq, &own_link, err);
+			rc = run_unfiltered(conn, req, &own_link, err);
 			if (rc != 0)
 				goto out;
 			link = own_link;
@@ -3943,12 +3953,7 @@ static int run_family(PGconn *conn, const cor_stats_req *req,
 	int i, rc, nconn = 0;
 
 	if (base == NULL) {
-		cor_stats_req lq = *req;
-
-		lq.county = lq.case_type = lq.citizenship = NULL;
-		lq.sex = NULL;
-		lq.no_link = 1;
-		rc = cor_stats_run(conn, &lq, &own_base, err);
+		rc = run_unfiltered(conn, req, &own_base, err);
 		if (rc != 0)
 			goto out;
 		base = own_base;
