@@ -125,7 +125,7 @@ static void share_base(run *x, int ti, int ri, int col, cor_stats_ref base)
 {
 	cor_stats_cell *c = cor_stats_cell_at(x->r, ti, ri, col);
 
-	if (c != NULL && c->ndep < 2)
+	if (c != NULL && c->ndep < COR_STATS_MAXDEP)
 		c->dep[c->ndep++] = base;
 }
 
@@ -2360,7 +2360,7 @@ static int kind_nodes(run *x)
 			cor_stats_cell *c = cor_stats_cell_at(x->r, ti, k, 3);
 
 			if (c != NULL && c->status == COR_CELL_OK &&
-			    c->ndep < 2)
+			    c->ndep < COR_STATS_MAXDEP)
 				c->dep[c->ndep++] = ref(ti, ri, 2);
 		}
 	}
@@ -3247,6 +3247,103 @@ static int nodes_legs(run *x, int tl, int tn)
 	return rc;
 }
 
+/* Row of table t whose first two CODE cells hold a and b (NULL: the
+ * margin's "Total"), or -1. */
+static int row_of(const cor_stats_table *t, const char *a, const char *b)
+{
+	for (int i = 0; i < t->nrow; i++) {
+		const char *ca = t->rows[i].cells[0].code;
+		const char *cb = t->rows[i].cells[1].code;
+
+		if ((a == NULL ? ca == NULL : ca != NULL && strcmp(a, ca) == 0) &&
+		    (b == NULL ? cb == NULL : cb != NULL && strcmp(b, cb) == 0))
+			return i;
+	}
+	return -1;
+}
+
+/* n of the count cell at column col of row ri of t, 0 for ri < 0. */
+static long long n_at(const cor_stats_table *t, int ri, int col)
+{
+	return ri < 0 ? 0 : t->rows[ri].cells[col].n;
+}
+
+/* The brief's headline figures are also cells of its tables; a reader
+ * who sees both can subtract (fresh-eyes trial: the Samburu brief printed
+ * women and girls 5 of 7 cases with the female total withheld, giving
+ * the boys 9-17 = 2). Declared here, where they hold (they do unless a
+ * record's minor flag or sex disagrees with its age band), so that the
+ * joint suppression sees them:
+ *  - women and girls = sex_age (female, Total);
+ *  - minors = sex_age (Total, 0-8) + (Total, 9-17);
+ *  - previous quarter and year-earlier counts = the series' cells;
+ *  - the share of minors (women) gives away its base, the cases with a
+ *    recorded age (sex) = cases - sex_age (Total, unknown age) (or
+ *    (unknown sex, Total)): the share depends on those two counts too.
+ * ts: the series table; grand: sex_age's grand total. */
+static int brief_equalities(run *x, int ts, cor_stats_ref grand)
+{
+	const cor_stats_table *S = cor_stats_table_find(x->r, "summary");
+	const cor_stats_table *A = cor_stats_table_find(x->r, "sex_age");
+	const cor_stats_table *T = &x->r->tables[ts];
+	int si, ai, rw, rm, rf, r08, r917, rus, rua, rc = 0;
+	cor_stats_ref mem[2];
+	int nm = 0;
+
+	if (S == NULL || A == NULL || grand.table < 0 || S->nrow < 3)
+		return 0;
+	si = (int)(S - x->r->tables);
+	ai = (int)(A - x->r->tables);
+	/* (the summary's second cell is a count: no code) */
+	rm = row_of(S, "minors", NULL);
+	rw = row_of(S, "women_girls", NULL);
+	if (rm < 0 || rw < 0)
+		return 0;
+	rf = row_of(A, "female", NULL);
+	r08 = row_of(A, NULL, "0--8");
+	r917 = row_of(A, NULL, "9--17");
+	rus = row_of(A, "unknown", NULL);
+	rua = row_of(A, NULL, "unknown");
+	if (rf >= 0 && n_at(A, rf, 2) == n_at(S, rw, 1))
+		rc = same_total(x, ref(si, rw, 1), ref(ai, rf, 2));
+	if (r08 >= 0)
+		mem[nm++] = ref(ai, r08, 2);
+	if (r917 >= 0)
+		mem[nm++] = ref(ai, r917, 2);
+	if (rc == 0 && nm > 0 &&
+	    n_at(A, r08, 2) + n_at(A, r917, 2) == n_at(S, rm, 1)) {
+		rc = cor_stats_constrain(x->r, ref(si, rm, 1), mem, nm);
+		if (rc == COR_ENOMEM)
+			return oom(x);
+	}
+	/* the previous quarter and the year-earlier quarter in the series
+	 * (one-quarter window: the series ends with it) */
+	if (rc == 0 && x->req->by == COR_BY_QUARTER && T->nrow >= 5 &&
+	    S->ncol >= 6 && x->from[0] && x->to[0] &&
+	    date_index(COR_BY_QUARTER, x->from) ==
+	    date_index(COR_BY_QUARTER, x->to)) {
+		if (n_at(S, 0, 3) == n_at(T, T->nrow - 2, 1))
+			rc = same_total(x, ref(si, 0, 3),
+			                ref(ts, T->nrow - 2, 1));
+		if (rc == 0 && n_at(S, 0, 5) == n_at(T, T->nrow - 5, 1))
+			rc = same_total(x, ref(si, 0, 5),
+			                ref(ts, T->nrow - 5, 1));
+	}
+	/* the shares' bases */
+	for (int m = 0; rc == 0 && m < 2; m++) {
+		int row = m == 0 ? rm : rw, unk = m == 0 ? rua : rus;
+		const cor_stats_cell *sh = &S->rows[row].cells[2];
+
+		if (sh->status != COR_CELL_OK ||
+		    sh->d != n_at(S, 0, 1) - n_at(A, unk, 2))
+			continue;
+		share_base(x, si, row, 2, ref(si, 0, 1));
+		if (unk >= 0)
+			share_base(x, si, row, 2, ref(ai, unk, 2));
+	}
+	return rc;
+}
+
 static int kind_brief(run *x)
 {
 	cor_stats_ref grand = NOREF;
@@ -3288,6 +3385,8 @@ static int kind_brief(run *x)
 		rc = kind_profile(x, &grand);
 	if (rc == 0)
 		rc = same_total(x, ref(0, 0, 1), grand);
+	if (rc == 0)
+		rc = brief_equalities(x, ts, grand);
 	if (rc == 0)
 		rc = kind_counties(x);
 	if (rc == 0)

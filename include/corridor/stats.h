@@ -97,6 +97,9 @@ typedef enum cor_stats_by {
 	COR_BY_YEAR         /* period label "2019" */
 } cor_stats_by;
 
+/* Most COUNT cells a derived cell depends on (cor_stats_cell.dep). */
+#define COR_STATS_MAXDEP 4
+
 /* A request. Strings are borrowed for the duration of cor_stats_run (the
  * result keeps its own copies). Initialise with cor_stats_req_init. */
 typedef struct cor_stats_req {
@@ -218,9 +221,9 @@ typedef struct cor_stats_cell {
 	const char *reason;    /* static; NULL unless NA */
 	/* Derivation: a SHARE/RR/DIST/NUM cell computed from COUNT cells
 	 * (e.g. a share from its count, a rate ratio from two period counts)
-	 * is suppressed when any of them is. ndep 0..2. */
+	 * is suppressed when any of them is. ndep 0..COR_STATS_MAXDEP. */
 	int ndep;
-	cor_stats_ref dep[2];
+	cor_stats_ref dep[COR_STATS_MAXDEP];
 	/* 1: the same count is published in the linked result
 	 * (cor_stats_suppress_linked), so it is no secret: never withheld
 	 * as a complement */

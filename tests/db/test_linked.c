@@ -175,6 +175,91 @@ static cor_stats_result *brief_stats(const char *county, int no_link,
 	return r;
 }
 
+/* Row of t with CODE cells a and b in its first two columns (NULL: a
+ * margin's Total), or -1. */
+static int row_codes(const cor_stats_table *t, const char *a, const char *b)
+{
+	for (int i = 0; i < t->nrow; i++) {
+		const char *ca = t->rows[i].cells[0].code;
+		const char *cb = t->ncol > 1 ? t->rows[i].cells[1].code : NULL;
+
+		if ((a == NULL ? ca == NULL : ca && strcmp(a, ca) == 0) &&
+		    (b == NULL ? cb == NULL : cb && strcmp(b, cb) == 0))
+			return i;
+	}
+	return -1;
+}
+
+static int is_wh(const cor_stats_cell *c)
+{
+	return c->status == COR_CELL_SUPPRESSED;
+}
+
+/* The brief's headline figures against its own tables (fresh-eyes
+ * trial: Samburu printed women and girls 5 with the female total
+ * withheld, giving the male total): where women and girls equals the
+ * female total, both are printed or both withheld; where minors equals
+ * the 0-8 and 9-17 totals, minors is not the one unknown of that sum;
+ * the previous quarter's count and the series' cell likewise. *checked:
+ * equalities found; *forced: headline counts of k or more withheld. */
+static void headline_consistent(const cor_stats_result *r, const char *who,
+                                long *checked, long *forced)
+{
+	const cor_stats_table *S = cor_stats_table_find(r, "summary");
+	const cor_stats_table *A = cor_stats_table_find(r, "sex_age");
+	const cor_stats_table *T = cor_stats_table_find(r, "series");
+	int rw, rm, rf, r08, r917;
+
+	assert_non_null(S);
+	assert_non_null(A);
+	assert_non_null(T);
+	rm = row_codes(S, "minors", NULL);
+	rw = row_codes(S, "women_girls", NULL);
+	assert_true(rm >= 0 && rw >= 0);
+	rf = row_codes(A, "female", NULL);
+	r08 = row_codes(A, NULL, "0--8");
+	r917 = row_codes(A, NULL, "9--17");
+	for (int m = 0; m < 3; m++) {
+		const cor_stats_cell *h = &S->rows[m == 0 ? rw : rm].cells[1];
+
+		*forced += is_wh(h) && h->n >= r->k;
+	}
+	if (rf >= 0 && A->rows[rf].cells[2].n == S->rows[rw].cells[1].n) {
+		(*checked)++;
+		if (is_wh(&A->rows[rf].cells[2]) !=
+		    is_wh(&S->rows[rw].cells[1]))
+			fail_msg("%s: women and girls %lld %s, female total "
+			         "%s", who, S->rows[rw].cells[1].n,
+			         is_wh(&S->rows[rw].cells[1]) ? "withheld" :
+			         "printed", is_wh(&A->rows[rf].cells[2]) ?
+			         "withheld" : "printed");
+	}
+	if (r917 >= 0) {
+		long long sum = A->rows[r917].cells[2].n;
+		int unknown = is_wh(&S->rows[rm].cells[1]) +
+		              is_wh(&A->rows[r917].cells[2]);
+
+		if (r08 >= 0) {
+			sum += A->rows[r08].cells[2].n;
+			unknown += is_wh(&A->rows[r08].cells[2]);
+		}
+		if (sum == S->rows[rm].cells[1].n) {
+			(*checked)++;
+			if (unknown == 1)
+				fail_msg("%s: minors = 0-8 + 9-17 totals with "
+				         "one of them withheld", who);
+		}
+	}
+	if (T->nrow >= 2 && T->rows[T->nrow - 2].cells[1].n ==
+	    S->rows[0].cells[3].n) {
+		(*checked)++;
+		if (is_wh(&T->rows[T->nrow - 2].cells[1]) !=
+		    is_wh(&S->rows[0].cells[3]))
+			fail_msg("%s: previous quarter's cases printed in one "
+			         "table and withheld in the other", who);
+	}
+}
+
 /* Counts the COUNT cells equal in a and b (same table, row key and
  * column) and, of those, the ones withheld in one and published in the
  * other (a leak: the published one gives the withheld one back); names
@@ -246,6 +331,7 @@ static void test_county_family(void **state)
 	PGresult *res;
 	long equal = 0, linked_only = 0, fixed_seen = 0, pairs = 0;
 	long pequal = 0, pleaks = 0, oequal = 0, oleaks = 0, county_only = 0;
+	long hchecked = 0, hforced = 0;
 
 	(void)state;
 	/* the brief's national statistics are the plain national run */
@@ -257,6 +343,7 @@ static void test_county_family(void **state)
 	assert_int_equal(nat->suppressed, nat2->suppressed);
 	assert_true(nat->suppressed > 0);
 	shares_keep_secrets(nat, "national");
+	headline_consistent(nat, "national", &hchecked, &hforced);
 	/* every county's statistics as `brief --county all` makes them,
 	 * on two connections (two threads) */
 	br.national = nat;
@@ -278,6 +365,7 @@ static void test_county_family(void **state)
 		/* linked to the national output only, as before families */
 		old[ci] = brief_stats(county, 1, nat);
 		shares_keep_secrets(c, county);
+		headline_consistent(c, county, &hchecked, &hforced);
 		for (int ti = 0; ti < c->ntable; ti++) {
 			const cor_stats_table *t = &c->tables[ti];
 
@@ -369,6 +457,12 @@ static void test_county_family(void **state)
 	assert_true(oleaks > 0);
 	assert_int_equal(pleaks, 0);
 	assert_true(county_only > 0);
+	/* the headline checks met equalities, and some headline count of
+	 * k or more was withheld because of them */
+	fprintf(stderr, "# headline equalities checked: %ld; headline counts "
+	        ">= k withheld: %ld\n", hchecked, hforced);
+	assert_true(hchecked > 40);
+	assert_true(hforced > 0);
 	for (int ci = 0; ci < g->n; ci++) {
 		cor_stats_result_free(fam[ci]);
 		cor_stats_result_free(old[ci]);
