@@ -777,6 +777,27 @@ static int *pick_rows(brief *b, const cor_stats_table *t, int skip_zero,
 	return rows;
 }
 
+/* Rows of a table ranked by its count column `key` with the withheld
+ * ones moved last (in their order): a withheld count listed at its rank
+ * would give away an interval (fresh-eyes trial: a leg shown as x
+ * between 805 and 766). */
+static void withheld_last(const cor_stats_table *t, const char *key,
+                          int *rows, int n)
+{
+	int c = t != NULL ? cor_stats_col_find(t, key) : -1, m = 0;
+	int *tmp = c >= 0 && n > 0 ? malloc((size_t)n * sizeof(int)) : NULL;
+
+	if (tmp == NULL)
+		return;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < n; i++)
+			if ((t->rows[rows[i]].cells[c].status ==
+			     COR_CELL_SUPPRESSED) == pass)
+				tmp[m++] = rows[i];
+	memcpy(rows, tmp, (size_t)n * sizeof(int));
+	free(tmp);
+}
+
 /* ---- pages --------------------------------------------------------------- */
 
 static int heading(brief *b, const char *s, double *y)
@@ -1304,14 +1325,16 @@ static const char *other_legs(brief *b, const cor_stats_table *lg,
 	char *s = bprintf(b, "%s", ""), buf[64];
 	int n = 0;
 
-	for (size_t k = 0; s != NULL && k < nleg; k++) {
-		int i = legrow[k], in_table = 0;
+	/* withheld legs last (withheld_last) */
+	for (size_t k = 0; s != NULL && k < 2 * nleg; k++) {
+		int i = legrow[k % nleg], in_table = 0;
 		const cor_stats_cell *a = &lg->rows[i].cells[cf];
 		const cor_stats_cell *z = &lg->rows[i].cells[ct];
 
 		for (int j = 0; j < shown; j++)
 			in_table |= rows[j] == i;
-		if (in_table)
+		if (in_table || (lg->rows[i].cells[cn].status ==
+		                 COR_CELL_SUPPRESSED) != (k >= nleg))
 			continue;
 		s = bprintf(b, "%s%s%s (%.2s) → %s (%.2s) %s", s, n++ ? "; " :
 		            "Other legs on the map (cases): ", code_name(a),
@@ -1490,6 +1513,7 @@ static int page_route(brief *b)
 		rows = pick_rows(b, lg, 0, &nr, &nskip);
 		if (rows == NULL)
 			return oom(b);
+		withheld_last(lg, "n", rows, nr);
 		/* one-line rows (13 pt) under a title and a 2-line header,
 		 * then the other legs of the map in a paragraph: fewer table
 		 * rows until both fit */
@@ -1538,18 +1562,36 @@ static int page_route(brief *b)
 	return rc;
 }
 
+/* 1 when some count of t is not zero, printed or withheld: an empty
+ * chart then says its counts are withheld, not that there were none
+ * (fresh-eyes trial: Samburu's page 3 said "No cases recorded" beside
+ * 7 linked cases on page 1). */
+static int has_cases(const cor_stats_table *t)
+{
+	for (int i = 0; t != NULL && i < t->nrow; i++)
+		for (int j = 0; j < t->ncol; j++)
+			if (t->cols[j].type == COR_COL_COUNT &&
+			    t->rows[i].cells[j].n > 0)
+				return 1;
+	return 0;
+}
+
 /* Chart data of table `name` of result slot, ready to draw. */
 static int bars_prep(brief *b, int slot, const char *name, int swap,
                      const char *const *keys, const char *title,
                      cor_pdf_bars *c)
 {
-	int rc = table_bars(b, tab(b, slot, name), swap, keys, c, 14);
+	const cor_stats_table *t = tab(b, slot, name);
+	int rc = table_bars(b, t, swap, keys, c, 14);
 
 	if (rc != 0)
 		return rc;
 	c->title = title;
 	c->value_label = "cases";
-	c->empty_note = b->failed[slot] ? b->why[slot] :
+	c->empty_note = b->failed[slot] ? b->why[slot] : has_cases(t) ?
+	                bprintf(b, "All counts withheld in %s (disclosure "
+	                        "control: fewer than %d cases, or protecting "
+	                        "such a count)", b->ql, b->k) :
 	                bprintf(b, "No cases recorded in %s", b->ql);
 	return 0;
 }
