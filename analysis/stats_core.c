@@ -1121,20 +1121,31 @@ static int row_key(const cor_stats_table *t, int i, char *buf, size_t n)
  * there with the same value is withheld here, one published there with the
  * same value is fixed here. lk: linked's k. */
 static void link_row(cor_stats_table *t, int i, const cor_stats_table *u,
-                     int m, int lk)
+                     int m, int lk, int same_pop)
 {
 	for (int j = 0; j < t->ncol; j++) {
 		cor_stats_cell *c = &t->rows[i].cells[j];
 		const cor_stats_cell *lc;
 		int j2;
 
-		if (t->cols[j].type != COR_COL_COUNT ||
-		    c->status != COR_CELL_OK)
+		if (c->status != COR_CELL_OK)
 			continue;
 		j2 = cor_stats_col_find(u, t->cols[j].key);
-		if (j2 < 0 || u->cols[j2].type != COR_COL_COUNT)
+		if (j2 < 0 || u->cols[j2].type != t->cols[j].type)
 			continue;
 		lc = &u->rows[m].cells[j2];
+		/* a share, rate ratio, median or number of the same
+		 * population, computed from the same values, withheld
+		 * there: withheld here (it gives the same away) */
+		if (t->cols[j].type != COR_COL_COUNT) {
+			if (same_pop && t->cols[j].type != COR_COL_CODE &&
+			    t->cols[j].type != COR_COL_TEXT &&
+			    t->cols[j].type != COR_COL_PERIOD &&
+			    lc->status == COR_CELL_SUPPRESSED &&
+			    lc->n == c->n && lc->d == c->d && lc->v == c->v)
+				withhold(c, 0);
+			continue;
+		}
 		if (lc->n != c->n)
 			continue;
 		if (lc->status == COR_CELL_SUPPRESSED)
@@ -1144,12 +1155,22 @@ static void link_row(cor_stats_table *t, int i, const cor_stats_table *u,
 	}
 }
 
+/* Both NULL, or equal strings. */
+static int same_str(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
 /* Step 0 of cor_stats_suppress_linked: every row of r with a row of the
  * same identity in the same-named table of L (row_key of each L row made
  * once) goes through link_row. 0 or COR_ENOMEM. */
 static int link_cells(cor_stats_result *r, const cor_stats_result *L)
 {
 	char ka[1024];
+	/* the same population: no population filter differs */
+	const cor_stats_req *a = &r->req, *b = &L->req;
+	int same_pop = same_str(a->county, b->county) &&
+	               same_str(a->source, b->source);
 
 	for (int ti = 0; ti < r->ntable; ti++) {
 		cor_stats_table *t = &r->tables[ti];
@@ -1175,7 +1196,8 @@ static int link_cells(cor_stats_result *r, const cor_stats_result *L)
 			for (int i2 = 0; i2 < u->nrow; i2++)
 				if (keys[i2] != NULL &&
 				    strcmp(ka, keys[i2]) == 0) {
-					link_row(t, i, u, i2, L->k);
+					link_row(t, i, u, i2, L->k,
+					         same_pop);
 					break;
 				}
 		}

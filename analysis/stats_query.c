@@ -672,6 +672,22 @@ static int case_batches(run *x, const char *f, const char *t)
 	return case_batches2(x, f, t, NULL, NULL);
 }
 
+/* The output's case total is never chosen as a complement (it may still
+ * be withheld as a small count, or when a linked output withholds it): it
+ * is the number other outputs repeat most (trend series, county tables,
+ * the other kinds), so withholding it here protects little (third user
+ * trial: Mandera's brief withheld its total 155 to protect one case of
+ * unknown citizenship; `stats trend` printed 155). */
+static void keep_total(run *x, cor_stats_ref t)
+{
+	cor_stats_cell *c = t.table >= 0 ?
+	                    cor_stats_cell_at(x->r, t.table, t.row, t.col) :
+	                    NULL;
+
+	if (c != NULL)
+		c->fixed = 1;
+}
+
 /* ------------------------------------------------------------------ */
 /* overview                                                             */
 /* ------------------------------------------------------------------ */
@@ -858,6 +874,7 @@ static int kind_overview(run *x)
 		                    ref(ti, ri, 5)));
 	}
 	total_ref = ref(ti, 0, 1);
+	keep_total(x, total_ref);
 	for (int pass = 0; pass < 2; pass++) {
 		/* pass 0: case types (g = 1: citizenship rolled up), pass 1:
 		 * citizenships (g = 2) */
@@ -2555,6 +2572,7 @@ static int kind_profile(run *x, cor_stats_ref *grand)
 	PQclear(res);
 	if (rc < 0)
 		return rc;
+	keep_total(x, *grand);
 	res = q(x, sql_es, 0, NULL);
 	if (res == NULL)
 		return COR_EDB;
@@ -3427,6 +3445,31 @@ static int kenya_county(const char *s)
 /* Filters that need the reference tables: --citizenship must be an ISO
  * 3166-1 alpha-3 code of table country, --county a county of table
  * admin1. COR_EINVAL naming the value. */
+/* Case type, citizenship and sex split the cases: outputs of each value
+ * of one of them add up to the unfiltered output, so with it and the
+ * others a withheld count comes back by subtraction (third user trial:
+ * Mandera's vulnerable-migrant children 9-17 = 18 - 7 - 9 = 2).
+ * Disclosure control works output by output (and over the county
+ * family), not over such sums: such a filter with disclosure control is
+ * refused (COR_EPERM). */
+static int filter_refused(const cor_stats_req *q, cor_err *err)
+{
+	if (q->no_suppress || q->raw ||
+	    (q->case_type == NULL && q->citizenship == NULL && q->sex == NULL))
+		return 0;
+	return cor_err_set(err, COR_EPERM,
+	                   "--%s with disclosure control is refused: "
+	                   "outputs filtered by case type, citizenship or "
+	                   "sex add up to the unfiltered output, so together "
+	                   "they give withheld counts back. The unfiltered "
+	                   "output has these breakdowns (overview: case_type, "
+	                   "citizenship; profile: sex_age, exploitation_sex); "
+	                   "the owner of case_record can use --no-suppress "
+	                   "(NOT FOR PUBLICATION)", q->case_type != NULL ?
+	                   "case-type" : q->citizenship != NULL ?
+	                   "citizenship" : "sex");
+}
+
 static int check_codes(run *x)
 {
 	const cor_stats_req *q = x->req;
@@ -3441,7 +3484,7 @@ static int check_codes(run *x)
 		                   "--county '%s': unknown county; expected a "
 		                   "Kenyan county P-code KE001-KE047",
 		                   q->county);
-	return 0;
+	return filter_refused(q, x->err);
 }
 
 static int check_req(const cor_stats_req *q, cor_err *err)
@@ -3600,6 +3643,44 @@ static void filter_params(const cor_stats_req *req, const char *from,
 static int run_family(PGconn *conn, const cor_stats_req *req,
                       cor_stats_result **out, cor_err *err);
 
+/* 1 when an output of req is suppressed together with its master, the
+ * brief of the same request (kind brief, the same window, filters,
+ * source and k), so that two kinds of one window never differ on a cell
+ * (third user trial: `stats overview` printed the share of women and
+ * girls, which gives away its base and with it the unknown-sex total
+ * the brief withheld). The brief itself, raw and unsuppressed runs have
+ * none. */
+static int has_master(const cor_stats_req *req)
+{
+	return req->kind != COR_STATS_BRIEF && !req->raw &&
+	       !req->no_suppress;
+}
+
+/* The master of req (has_master), or *out NULL when req has none or the
+ * brief cannot be made for this request (not estimable, bad window): the
+ * output is then suppressed on its own. 0 or a database/memory error. */
+static int run_master(PGconn *conn, const cor_stats_req *req,
+                      cor_stats_result **out, cor_err *err)
+{
+	cor_stats_req mq = *req;
+	cor_err e;
+	int rc;
+
+	*out = NULL;
+	if (!has_master(req))
+		return 0;
+	mq.kind = COR_STATS_BRIEF;
+	mq.by = COR_BY_QUARTER;
+	mq.linked = NULL;
+	cor_err_clear(&e);
+	rc = cor_stats_run(conn, &mq, out, &e);
+	if (rc == COR_EDB || rc == COR_ENOMEM || rc == COR_ECONNECT) {
+		*err = e;
+		return rc;
+	}
+	return 0;
+}
+
 /* The published output req's filtered output is linked to: the same
  * request without population filters (county, case type, citizenship,
  * sex), suppressed on its own. */
@@ -3622,6 +3703,7 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 	int rc, began = 0;
 	cor_stats_ref grand = NOREF;
 	denoms dn_cache;
+	cor_stats_result *master = NULL;
 
 	*out = NULL;
 	rc = check_req(req, err);
@@ -3643,7 +3725,8 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 	                                                  : NULL;
 	if (!req->raw && !req->no_suppress && !req->no_link &&
 	    req->county != NULL)
-		return run_family(conn, req, out, err);
+		return filter_refused(req, err) != 0 ? err->code :
+		       run_family(conn, req, out, err);
 	x.r = cor_stats_result_new(req->kind, req->k);
 	if (x.r == NULL)
 		return cor_err_set(err, COR_ENOMEM, "out of memory");
@@ -3760,7 +3843,16 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 				goto out;
 			link = own_link;
 		}
-		rc = cor_stats_suppress_linked(x.r, req->k, link, err);
+		const cor_stats_result *links[2];
+
+		rc = run_master(conn, req, &master, err);
+		if (rc != 0) {
+			cor_stats_result_free(own_link);
+			goto out;
+		}
+		links[0] = link;
+		links[1] = master;
+		rc = cor_stats_suppress_family(x.r, req->k, links, 2, err);
 		cor_stats_result_free(own_link);
 		if (rc != 0)
 			goto out;
@@ -3776,6 +3868,7 @@ out:
 	free_ref(&x);
 	walk_free(x.walk);
 	cor_stats_result_free(x.r);
+	cor_stats_result_free(master);
 	return rc;
 }
 
@@ -3920,6 +4013,7 @@ int cor_stats_run_counties(PGconn *const *conns, int nconn,
                            cor_stats_result **out, cor_err *err)
 {
 	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	cor_stats_result **masters = NULL, *mbase = NULL;
 	unsigned char *need = NULL;
 	const cor_stats_result **links = NULL;
 	fam_job *jobs = NULL;
@@ -3931,7 +4025,7 @@ int cor_stats_run_counties(PGconn *const *conns, int nconn,
 		                   "connection and disclosure control");
 	memset(out, 0, (size_t)n * sizeof(*out));
 	need = malloc((size_t)n + 1);
-	links = calloc((size_t)n + 1, sizeof(*links));
+	links = calloc((size_t)n + 2, sizeof(*links));
 	jobs = calloc((size_t)nconn, sizeof(*jobs));
 	tid = calloc((size_t)nconn, sizeof(*tid));
 	if (need == NULL || links == NULL || jobs == NULL || tid == NULL) {
@@ -3979,14 +4073,34 @@ int cor_stats_run_counties(PGconn *const *conns, int nconn,
 			*err = jobs[t].err;
 			rc = jobs[t].rc;
 		}
-	/* in P-code order, each linked to base and its earlier
-	 * neighbours, already published */
+	/* the counties' masters (has_master): their briefs, a family of
+	 * their own linked to the national brief */
+	if (rc == 0 && has_master(req)) {
+		cor_stats_req bq = *req;
+
+		bq.kind = COR_STATS_BRIEF;
+		bq.by = COR_BY_QUARTER;
+		bq.county = NULL;
+		bq.linked = NULL;
+		bq.raw = 0;
+		masters = calloc((size_t)n + 1, sizeof(*masters));
+		if (masters == NULL)
+			rc = cor_err_set(err, COR_ENOMEM, "out of memory");
+		else
+			rc = cor_stats_run(conns[0], &bq, &mbase, err);
+		if (rc == 0)
+			rc = cor_stats_run_counties(conns, nconn, &bq, mbase, g,
+			                            need, masters, err);
+	}
+	/* in P-code order, each linked to base, its master and its
+	 * earlier neighbours, already published */
 	for (int i = 0; rc == 0 && i < n; i++) {
 		int nl = 0;
 
 		if (!need[i])
 			continue;
 		links[nl++] = base;
+		links[nl++] = masters != NULL ? masters[i] : NULL;
 		for (int j = 0; j < i; j++)
 			if (need[j] && g->adj[(size_t)i * (size_t)n + (size_t)j])
 				links[nl++] = out[j];
@@ -4002,6 +4116,10 @@ out:
 			cor_stats_result_free(out[i]);
 			out[i] = NULL;
 		}
+	for (int i = 0; masters != NULL && i < n; i++)
+		cor_stats_result_free(masters[i]);
+	free(masters);
+	cor_stats_result_free(mbase);
 	pthread_mutex_destroy(&mu);
 	free(tid);
 	free(jobs);

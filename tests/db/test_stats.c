@@ -612,17 +612,40 @@ static void test_unknown_filters(void **state)
 		assert_int_equal(cor_status_exit(err.code), COR_EXIT_USAGE);
 		assert_int_equal(PQtransactionStatus(conn), PQTRANS_IDLE);
 	}
-	/* a real county and country still work */
+	/* a real county and country still work: unsuppressed (owner);
+	 * with disclosure control a citizenship, case type or sex filter
+	 * is refused (filtered outputs add up to the unfiltered one) */
 	{
+		static const char *const f[3][3] = {
+			{ "SOM", NULL, NULL }, { NULL, "smuggling", NULL },
+			{ NULL, NULL, "female" } };
 		cor_stats_req req;
-		cor_stats_result *r;
+		cor_stats_result *r = NULL;
+		cor_err err;
 
 		cor_stats_req_init(&req);
 		req.kind = COR_STATS_OVERVIEW;
 		req.county = "KE047";
 		req.citizenship = "SOM";
+		req.no_suppress = 1;
 		r = run_req(&req);
 		cor_stats_result_free(r);
+		r = NULL;
+		for (int i = 0; i < 3; i++) {
+			req.no_suppress = 0;
+			req.citizenship = f[i][0];
+			req.case_type = f[i][1];
+			req.sex = f[i][2];
+			cor_err_clear(&err);
+			assert_int_equal(cor_stats_run(conn, &req, &r, &err),
+			                 COR_EPERM);
+			assert_null(r);
+			assert_non_null(strstr(err.msg, "--no-suppress"));
+			assert_int_equal(cor_status_exit(err.code),
+			                 COR_EXIT_PERM);
+			assert_int_equal(PQtransactionStatus(conn),
+			                 PQTRANS_IDLE);
+		}
 	}
 }
 
