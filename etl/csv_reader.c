@@ -6,7 +6,7 @@
  * record ends we know on which line it started: a record starts on the
  * first line fed while the parser had no row in progress. That also lets
  * UTF-8 errors name their line; a multi-byte sequence never spans a '\n'. */
-#include "corridor/etl.h"
+#include "etl_int.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -232,6 +232,14 @@ int cor_etl_csv_read(FILE *fp, const char *name, const cor_etl_csv_opts *o,
                      cor_etl_record_fn *fn, void *ud, uint64_t *bytes_read,
                      cor_err *err)
 {
+	return cor_csv_read_raw(fp, name, o, fn, ud, bytes_read, NULL, NULL,
+	                        err);
+}
+
+int cor_csv_read_raw(FILE *fp, const char *name, const cor_etl_csv_opts *o,
+                     cor_etl_record_fn *fn, void *ud, uint64_t *bytes_read,
+                     cor_raw_fn *raw_fn, void *raw_ud, cor_err *err)
+{
 	struct reader *r = NULL;
 	struct csv_parser p;
 	int parser_ok = 0;
@@ -311,6 +319,8 @@ int cor_etl_csv_read(FILE *fp, const char *name, const cor_etl_csv_opts *o,
 			if (enc == COR_ENC_UTF8) {
 				size_t n = fread(buf + end, 1, cap - end, fp);
 
+				if (n > 0 && raw_fn != NULL)
+					raw_fn(raw_ud, buf + end, n);
 				nraw += n;
 				end += n;
 				if (n == 0)
@@ -320,6 +330,8 @@ int cor_etl_csv_read(FILE *fp, const char *name, const cor_etl_csv_opts *o,
 				char *in = raw, *outp = buf + end;
 				size_t inl = n, outl = cap - end;
 
+				if (n > 0 && raw_fn != NULL)
+					raw_fn(raw_ud, raw, n);
 				nraw += n;
 				if (n == 0)
 					eof = 1;

@@ -11,10 +11,23 @@
 #include <libpq-fe.h>
 #include "corridor/etl.h"
 
+/* ---- CSV reading with the raw bytes (csv_reader.c) ----------------- */
+
+/* Receives each block of the file's bytes as read, before decoding, in
+ * file order (for hashing the file in the same pass). */
+typedef void cor_raw_fn(void *ud, const void *buf, size_t n);
+
+/* cor_etl_csv_read, and raw_fn (may be NULL) sees every byte read from fp,
+ * in order, before the records of those bytes reach fn. */
+int cor_csv_read_raw(FILE *fp, const char *name, const cor_etl_csv_opts *o,
+                     cor_etl_record_fn *fn, void *ud, uint64_t *bytes_read,
+                     cor_raw_fn *raw_fn, void *raw_ud, cor_err *err);
+
 /* ---- small string hash (etl_ref.c) -------------------------------- */
 
 struct cor_hent {
 	uint64_t hash;  /* of key: compared before the strings */
+	size_t len;     /* strlen(key) */
 	char *key;
 	char *val;      /* NULL for a set member */
 	int flag;       /* caller's use (e.g. ambiguity) */
@@ -27,6 +40,9 @@ typedef struct cor_hash {
 
 int cor_hash_put(cor_hash *h, const char *key, const char *val, int flag);
 const struct cor_hent *cor_hash_get(const cor_hash *h, const char *key);
+/* cor_hash_get of key[0..n) (no NUL needed) */
+const struct cor_hent *cor_hash_getn(const cor_hash *h, const char *key,
+                                     size_t n);
 void cor_hash_free(cor_hash *h);
 
 /* Reference data loaded once per load. */

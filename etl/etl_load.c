@@ -1,16 +1,26 @@
 /* etl/etl_load.c: one file -> one transaction: batch row, COPY of the
  * validated rows, rejects, counts (include/corridor/etl.h).
  *
- * Order inside the transaction: pg_advisory_xact_lock on the file's
- * SHA-256 (so two loads of the same file serialise: the second sees the
- * first's committed batch and no-ops), the idempotency check against the
- * partial unique index batch_active_sha, INSERT batch, COPY ... FROM STDIN
+ * Order inside the transaction: pg_advisory_xact_lock on a key of the
+ * file's size and first 64 KiB (so two loads of the same content
+ * serialise: the second sees the first's committed batch and no-ops), the
+ * idempotency check against the partial unique index batch_active_sha,
+ * INSERT batch, COPY ... FROM STDIN
  * (every value is produced here: binary format for case_record, where
  * text arrays and dates would cost the server most of its parsing; text
  * format, escaped, for the other tables), COPY reject, for case records
  * the batch's quarterly counts (sql/006: COPY case_quarter_count of the
  * counts made while reading, or cor_count_batch), UPDATE batch counts,
  * COMMIT. Any failure rolls back, leaving the database as it was.
+ *
+ * The file's SHA-256 (the content check) costs a read of the whole file,
+ * 0.25 s at 1M rows. It is computed before the check, as a separate pass,
+ * only when an active batch of a file of the same name and format exists
+ * (a rerun of the same command is then a fast no-op) or with --replace.
+ * Otherwise the reader hashes the bytes as it reads them, the batch row
+ * holds a random placeholder hash, and after the COPY the load checks the
+ * real one: content already loaded under another name rolls back and
+ * reports the no-op, as before, only later.
  *
  * Two threads: a reader thread reads, validates, de-identifies and encodes
  * rows into 256 KiB COPY buffers (and does the prologue above, before its
@@ -22,11 +32,16 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <endian.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "corridor/db.h"
 
@@ -35,10 +50,9 @@
 
 /* ---- COPY text output -------------------------------------------- */
 
-static int out_reserve(cor_out *o, size_t n)
+/* Grows o->buf to hold n more bytes (out_reserve's slow path). */
+static int out_grow(cor_out *o, size_t n)
 {
-	if (o->len + n <= o->cap)
-		return 0;
 	if (!o->oom) {
 		size_t cap = o->cap ? o->cap : OUT_FLUSH * 2;
 		char *p;
@@ -54,6 +68,15 @@ static int out_reserve(cor_out *o, size_t n)
 	}
 	o->oom = 1;
 	return -1;
+}
+
+/* 0 when o->buf has room for n more bytes, else -1 (o->oom set). Inline:
+ * the binary row builder calls it for every value. */
+static inline int out_reserve(cor_out *o, size_t n)
+{
+	if (o->len + n <= o->cap)
+		return 0;
+	return out_grow(o, n);
 }
 
 static void sep(cor_out *o)
@@ -159,27 +182,41 @@ void cor_out_bool(cor_out *o, int v)
 
 /* ---- COPY binary output -------------------------------------------- */
 
-static void put16(cor_out *o, int v)
+/* Big-endian stores into a buffer with room (one store each; byte by
+ * byte through o->buf the compiler reloaded o->len after every byte). */
+static inline char *be16(char *d, int v)
+{
+	uint16_t u = htobe16((uint16_t)v);
+
+	memcpy(d, &u, 2);
+	return d + 2;
+}
+
+static inline char *be32(char *d, int64_t v)
+{
+	uint32_t u = htobe32((uint32_t)v);
+
+	memcpy(d, &u, 4);
+	return d + 4;
+}
+
+static inline void put16(cor_out *o, int v)
 {
 	if (out_reserve(o, 2) != 0)
 		return;
-	o->buf[o->len++] = (char)((v >> 8) & 0xFF);
-	o->buf[o->len++] = (char)(v & 0xFF);
+	be16(o->buf + o->len, v);
+	o->len += 2;
 }
 
-static void put32(cor_out *o, int64_t v)
+static inline void put32(cor_out *o, int64_t v)
 {
-	uint32_t u = (uint32_t)v;
-
 	if (out_reserve(o, 4) != 0)
 		return;
-	o->buf[o->len++] = (char)(u >> 24);
-	o->buf[o->len++] = (char)((u >> 16) & 0xFF);
-	o->buf[o->len++] = (char)((u >> 8) & 0xFF);
-	o->buf[o->len++] = (char)(u & 0xFF);
+	be32(o->buf + o->len, v);
+	o->len += 4;
 }
 
-static void put_mem(cor_out *o, const char *s, size_t n)
+static inline void put_mem(cor_out *o, const char *s, size_t n)
 {
 	if (out_reserve(o, n) != 0)
 		return;
@@ -211,8 +248,13 @@ void cor_bin_null(cor_out *o)
 
 void cor_bin_bytes(cor_out *o, const char *s, size_t n)
 {
-	put32(o, (int64_t)n);
-	put_mem(o, s, n);
+	char *d;
+
+	if (out_reserve(o, 4 + n) != 0)
+		return;
+	d = be32(o->buf + o->len, (int64_t)n);
+	memcpy(d, s, n);
+	o->len += 4 + n;
 }
 
 void cor_bin_str(cor_out *o, const char *s)
@@ -225,31 +267,45 @@ void cor_bin_str(cor_out *o, const char *s)
 
 void cor_bin_int2(cor_out *o, int v)
 {
-	put32(o, 2);
-	put16(o, v);
+	if (out_reserve(o, 6) != 0)
+		return;
+	be16(be32(o->buf + o->len, 2), v);
+	o->len += 6;
 }
 
 void cor_bin_int4(cor_out *o, int32_t v)
 {
-	put32(o, 4);
-	put32(o, v);
+	if (out_reserve(o, 8) != 0)
+		return;
+	be32(be32(o->buf + o->len, 4), v);
+	o->len += 8;
 }
 
 void cor_bin_int8(cor_out *o, int64_t v)
 {
-	put32(o, 8);
-	put32(o, (int64_t)((uint64_t)v >> 32));
-	put32(o, (int64_t)((uint64_t)v & 0xFFFFFFFFu));
+	char *d;
+
+	if (out_reserve(o, 12) != 0)
+		return;
+	d = be32(o->buf + o->len, 8);
+	d = be32(d, (int64_t)((uint64_t)v >> 32));
+	be32(d, (int64_t)((uint64_t)v & 0xFFFFFFFFu));
+	o->len += 12;
 }
 
 void cor_bin_bool(cor_out *o, int v)
 {
+	char *d;
+
 	if (v < 0) {
 		cor_bin_null(o);
 		return;
 	}
-	put32(o, 1);
-	put_mem(o, v ? "\1" : "\0", 1);
+	if (out_reserve(o, 5) != 0)
+		return;
+	d = be32(o->buf + o->len, 1);
+	*d = v ? 1 : 0;
+	o->len += 5;
 }
 
 /* PostgreSQL dates count days from 2000-01-01 (POSTGRES_EPOCH_JDATE). */
@@ -257,8 +313,10 @@ void cor_bin_bool(cor_out *o, int v)
 
 void cor_bin_date(cor_out *o, int32_t days)
 {
-	put32(o, 4);
-	put32(o, (int64_t)days - PG_EPOCH_DAYS);
+	if (out_reserve(o, 8) != 0)
+		return;
+	be32(be32(o->buf + o->len, 4), (int64_t)days - PG_EPOCH_DAYS);
+	o->len += 8;
 }
 
 /* numeric_send (src/backend/utils/adt/numeric.c): int16 ndigits, weight
@@ -291,13 +349,20 @@ void cor_bin_cents(cor_out *o, int64_t cents)
 		first = 0;
 		weight = 0;
 	}
-	put32(o, 8 + 2 * (n - first));
-	put16(o, n - first);
-	put16(o, weight);
-	put16(o, 0);            /* NUMERIC_POS */
-	put16(o, 2);            /* dscale */
-	for (int i = first; i < n; i++)
-		put16(o, d[i]);
+	{
+		char *p;
+
+		if (out_reserve(o, 12 + 2 * (size_t)(n - first)) != 0)
+			return;
+		p = be32(o->buf + o->len, 8 + 2 * (n - first));
+		p = be16(p, n - first);
+		p = be16(p, weight);
+		p = be16(p, 0);         /* NUMERIC_POS */
+		p = be16(p, 2);         /* dscale */
+		for (int i = first; i < n; i++)
+			p = be16(p, d[i]);
+		o->len = (size_t)(p - o->buf);
+	}
 }
 
 /* array_send (src/backend/utils/adt/arrayfuncs.c): int32 ndim, has-null
@@ -307,23 +372,31 @@ void cor_bin_text_array(cor_out *o, const char *const *el, int n)
 {
 	size_t total = 12 + (n > 0 ? 8 : 0);
 	size_t len[64];
+	char *d;
 
-	for (int i = 0; i < n && i < 64; i++) {
+	if (n > 64)
+		n = 64;                 /* callers bound their counts */
+	for (int i = 0; i < n; i++) {
 		len[i] = strlen(el[i]);
 		total += 4 + len[i];
 	}
-	if (n > 64)
-		n = 64;                 /* callers bound their counts */
-	put32(o, (int64_t)total);
-	put32(o, n > 0 ? 1 : 0);
-	put32(o, 0);
-	put32(o, COR_OID_TEXT);
+	/* one reservation for the whole value */
+	if (out_reserve(o, 4 + total) != 0)
+		return;
+	d = be32(o->buf + o->len, (int64_t)total);
+	d = be32(d, n > 0 ? 1 : 0);
+	d = be32(d, 0);
+	d = be32(d, COR_OID_TEXT);
 	if (n > 0) {
-		put32(o, n);
-		put32(o, 1);
+		d = be32(d, n);
+		d = be32(d, 1);
 	}
-	for (int i = 0; i < n; i++)
-		cor_bin_bytes(o, el[i], len[i]);
+	for (int i = 0; i < n; i++) {
+		d = be32(d, (int64_t)len[i]);
+		memcpy(d, el[i], len[i]);
+		d += len[i];
+	}
+	o->len = (size_t)(d - o->buf);
 }
 
 void cor_bin_date_array(cor_out *o, const int32_t *days,
@@ -331,25 +404,31 @@ void cor_bin_date_array(cor_out *o, const int32_t *days,
 {
 	size_t total = 12 + (n > 0 ? 8 : 0);
 	int anynull = 0;
+	char *d;
 
 	for (int i = 0; i < n; i++) {
 		total += isnull[i] ? 4 : 8;
 		anynull |= isnull[i];
 	}
-	put32(o, (int64_t)total);
-	put32(o, n > 0 ? 1 : 0);
-	put32(o, anynull);
-	put32(o, COR_OID_DATE);
+	if (out_reserve(o, 4 + total) != 0)
+		return;
+	d = be32(o->buf + o->len, (int64_t)total);
+	d = be32(d, n > 0 ? 1 : 0);
+	d = be32(d, anynull);
+	d = be32(d, COR_OID_DATE);
 	if (n > 0) {
-		put32(o, n);
-		put32(o, 1);
+		d = be32(d, n);
+		d = be32(d, 1);
 	}
 	for (int i = 0; i < n; i++) {
-		if (isnull[i])
-			cor_bin_null(o);
-		else
-			cor_bin_date(o, days[i]);
+		if (isnull[i]) {
+			d = be32(d, -1);
+		} else {
+			d = be32(d, 4);
+			d = be32(d, (int64_t)days[i] - PG_EPOCH_DAYS);
+		}
 	}
+	o->len = (size_t)(d - o->buf);
 }
 
 /* ---- helpers for adapters ----------------------------------------- */
@@ -560,6 +639,14 @@ struct run {
 	uint64_t bytes;
 	double t0;
 	FILE *fp;
+	/* The SHA-256 of the file (see the top of this file). sha hashes
+	 * the bytes as the reader reads them (NULL once not needed or if
+	 * OpenSSL failed); sha_eof: the reader read the whole file. */
+	EVP_MD_CTX *sha;
+	int sha_eof;
+	int sha_known;          /* res->sha256 is the file's hash */
+	int deferred;           /* content check after the COPY */
+	int32_t plock[2];       /* lock key: file size and first 64 KiB */
 	/* Pipeline: the reader thread parses, validates and fills COPY
 	 * buffers; the calling thread sends them (pump). Everything below is
 	 * guarded by mu. The reader uses conn only before it queues its first
@@ -758,32 +845,242 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
+static void hex32(const unsigned char *md, char *hex)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = hx[md[i] >> 4];
+		hex[2 * i + 1] = hx[md[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+/* Reader side: each block of raw bytes (cor_csv_read_raw). */
+static void on_raw(void *ud, const void *buf, size_t n)
+{
+	struct run *R = ud;
+
+	if (R->sha != NULL && EVP_DigestUpdate(R->sha, buf, n) != 1) {
+		EVP_MD_CTX_free(R->sha);
+		R->sha = NULL;
+	}
+}
+
+/* Fills res->sha256 with the file's hash: from the reader's when it read
+ * the whole file, else by reading the file again. Returns 0 or a negative
+ * cor_status (err set). */
+static int finish_sha(struct run *R, cor_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	int ok;
+
+	if (R->sha_known)
+		return 0;
+	ok = R->sha != NULL && R->sha_eof &&
+	     EVP_DigestFinal_ex(R->sha, md, &len) == 1 && len == 32;
+	EVP_MD_CTX_free(R->sha);
+	R->sha = NULL;
+	if (ok)
+		hex32(md, R->L.res->sha256);
+	else if (cor_etl_file_sha256(R->L.name, R->L.res->sha256, NULL, err)
+	         != 0)
+		return COR_EIO;
+	R->sha_known = 1;
+	return 0;
+}
+
+/* The content lock: pg_advisory_xact_lock on the first 16 hex digits of
+ * the SHA-256 as a signed 64-bit key. */
+static int sha_lock(struct run *R)
+{
+	char lockkey[24];
+	const char *p[1] = { lockkey };
+	uint64_t k = 0;
+	PGresult *q;
+
+	for (int i = 0; i < 16; i++) {
+		char c = R->L.res->sha256[i];
+
+		k = (k << 4) | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+	}
+	snprintf(lockkey, sizeof(lockkey), "%" PRId64, (int64_t)k);
+	q = cor_db_query(R->conn, "SELECT pg_advisory_xact_lock($1::bigint)",
+	                 1, p, PGRES_TUPLES_OK, R->err);
+	if (q == NULL)
+		return COR_EDB;
+	PQclear(q);
+	return 0;
+}
+
+/* An active batch of the file's content (res->sha256) and format other
+ * than the one being loaded: its id, 0 if none, or -1 on a database error
+ * (err set). */
+static long batch_of_content(PGconn *conn, const cor_etl_result *res,
+                             long self, cor_err *err)
+{
+	char id[24];
+	const char *p[3];
+	PGresult *q;
+	long b = 0;
+
+	snprintf(id, sizeof(id), "%ld", self);
+	p[0] = res->sha256;
+	p[1] = cor_etl_format_name(res->format);
+	p[2] = id;
+	q = cor_db_query(conn, "SELECT id FROM batch WHERE sha256 = $1 AND "
+	                 "format = $2 AND active AND id <> $3", 3, p,
+	                 PGRES_TUPLES_OK, err);
+	if (q == NULL)
+		return -1;
+	if (PQntuples(q) > 0)
+		b = strtol(PQgetvalue(q, 0, 0), NULL, 10);
+	PQclear(q);
+	return b;
+}
+
+/* Content already loaded, found after reading: the load is the no-op it
+ * would have been with the hash known first (nothing read, nothing
+ * changed). */
+static void report_noop(struct run *R, long batch)
+{
+	cor_etl_result *res = R->L.res;
+
+	R->already = 1;
+	res->already_loaded = 1;
+	res->batch_id = batch;
+	res->rows_read = res->rows_loaded = res->rows_rejected = 0;
+	res->nreasons = 0;
+	res->same_name_batch = 0;
+}
+
+/* After the COPY of a load whose content check was deferred: the hash,
+ * the content lock, the check. Returns 0 (R->already set when the content
+ * is loaded: the caller rolls back) or a negative cor_status. */
+static int deferred_check(struct run *R)
+{
+	long b;
+	int rc;
+
+	rc = finish_sha(R, R->err);
+	if (rc == 0)
+		rc = sha_lock(R);
+	if (rc != 0)
+		return rc;
+	b = batch_of_content(R->conn, R->L.res, R->batch_id, R->err);
+	if (b < 0)
+		return COR_EDB;
+	if (b > 0)
+		report_noop(R, b);
+	return 0;
+}
+
+/* Key of pg_advisory_xact_lock(int, int) for a file: the first 8 bytes of
+ * SHA-256(size as 8 bytes, first 64 KiB). Equal content, equal key, so
+ * loads of one content (under any name) serialise before anything is
+ * known of the rest of the file. *size receives the file's size. */
+static int content_key(FILE *fp, const char *path, uint64_t *size,
+                       int32_t key[2], cor_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], sz[8];
+	unsigned int len = 0;
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (fstat(fileno(fp), &st) != 0)
+		return cor_err_at(err, COR_EIO, path, 0, NULL, "cannot stat: "
+		                  "%s", strerror(errno));
+	*size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
+	buf = malloc((size_t)1 << 16);
+	if (buf == NULL)
+		return cor_err_set(err, COR_ENOMEM, "out of memory");
+	while (n < ((size_t)1 << 16)) {
+		ssize_t k = pread(fileno(fp), buf + n, ((size_t)1 << 16) - n,
+		                  (off_t)n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;          /* end, or not seekable: size only */
+		n += (size_t)k;
+	}
+	for (int i = 0; i < 8; i++)
+		sz[i] = (unsigned char)(*size >> (8 * i));
+	{
+		EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+		if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1
+		    || EVP_DigestUpdate(c, sz, 8) != 1 ||
+		    EVP_DigestUpdate(c, buf, n) != 1 ||
+		    EVP_DigestFinal_ex(c, md, &len) != 1 || len != 32)
+			rc = cor_err_set(err, COR_EFAIL, "SHA-256 failed");
+		EVP_MD_CTX_free(c);
+	}
+	free(buf);
+	for (int i = 0; rc == 0 && i < 2; i++) {
+		const unsigned char *m = md + 4 * i;
+
+		key[i] = (int32_t)((uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 |
+		                   (uint32_t)m[2] << 8 | m[3]);
+	}
+	return rc;
+}
+
 /* Lock, idempotency check, optional replace, batch row, COPY start. */
 static int prologue(struct run *R)
 {
 	cor_load *L = &R->L;
 	cor_etl_result *res = L->res;
 	const char *fmt = cor_etl_format_name(res->format);
-	char lockkey[24], idbuf[24], dropped[512], syn[2];
+	char lockkey[2][16], idbuf[24], dropped[512], syn[2], ph[65];
 	const char *p[6];
 	PGresult *q = NULL;
-	uint64_t k = 0;
 	char sql[1024];
 	size_t o = 0;
 
-	/* first 16 hex digits of the SHA-256 as a signed 64-bit lock key */
-	for (int i = 0; i < 16; i++) {
-		char c = res->sha256[i];
-
-		k = (k << 4) | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
-	}
-	snprintf(lockkey, sizeof(lockkey), "%" PRId64, (int64_t)k);
-	p[0] = lockkey;
-	q = cor_db_query(R->conn, "SELECT pg_advisory_xact_lock($1::bigint)",
-	                 1, p, PGRES_TUPLES_OK, R->err);
+	snprintf(lockkey[0], sizeof(lockkey[0]), "%" PRId32, R->plock[0]);
+	snprintf(lockkey[1], sizeof(lockkey[1]), "%" PRId32, R->plock[1]);
+	p[0] = lockkey[0];
+	p[1] = lockkey[1];
+	q = cor_db_query(R->conn, "SELECT pg_advisory_xact_lock($1::int, "
+	                 "$2::int)", 2, p, PGRES_TUPLES_OK, R->err);
 	if (q == NULL)
 		return COR_EDB;
 	PQclear(q);
+	/* The hash first only for a file name seen before (a rerun: the
+	 * no-op must be fast) or --replace; see the top of this file. */
+	if (!R->sha_known) {
+		int named;
+
+		p[0] = fmt;
+		p[1] = base_name(L->name);
+		q = cor_db_query(R->conn, "SELECT 1 FROM batch WHERE format = "
+		                 "$1 AND active AND file_name = $2 LIMIT 1", 2,
+		                 p, PGRES_TUPLES_OK, R->err);
+		if (q == NULL)
+			return COR_EDB;
+		named = PQntuples(q) > 0;
+		PQclear(q);
+		if (named || L->o->replace) {
+			EVP_MD_CTX_free(R->sha);
+			R->sha = NULL;
+			if (finish_sha(R, R->err) != 0)
+				return COR_EIO;
+		} else {
+			unsigned char rnd[32];
+
+			if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+				return cor_err_set(R->err, COR_EFAIL, "no "
+				                   "random bytes (OpenSSL)");
+			hex32(rnd, ph);
+			R->deferred = 1;
+		}
+	}
+	if (!R->deferred && sha_lock(R) != 0)
+		return COR_EDB;
 	/* The active batches of this content (at most one: batch_active_sha)
 	 * and of a file of the same name and format, most likely an earlier
 	 * export of this one. Same content: "already loaded", or swapped by
@@ -852,7 +1149,7 @@ static int prologue(struct run *R)
 	dropped[o] = '\0';
 	syn[0] = L->o->synthetic ? 't' : 'f';
 	syn[1] = '\0';
-	p[0] = res->sha256;
+	p[0] = R->deferred ? ph : res->sha256;   /* see the top */
 	p[1] = fmt;
 	p[2] = base_name(L->name);
 	p[3] = dropped;
@@ -1301,7 +1598,7 @@ static int epilogue(struct run *R)
 {
 	cor_etl_result *res = R->L.res;
 	char b[5][32], secs[32];
-	const char *p[6];
+	const char *p[7];
 	PGresult *q;
 	long rows = -1;
 	int rc;
@@ -1313,6 +1610,11 @@ static int epilogue(struct run *R)
 	if (rows != res->rows_loaded)
 		return cor_err_set(R->err, COR_EDB, "COPY stored %ld rows, "
 		                   "expected %ld", rows, res->rows_loaded);
+	if (R->deferred) {
+		rc = deferred_check(R);
+		if (rc != 0 || R->already)
+			return rc;
+	}
 	rc = copy_rejects(R);
 	if (rc != 0)
 		return rc;
@@ -1345,11 +1647,12 @@ static int epilogue(struct run *R)
 	p[3] = b[3];
 	p[4] = secs;
 	p[5] = b[4];
+	p[6] = res->sha256;
 	q = cor_db_query(R->conn, "UPDATE batch SET rows_read = $2, "
 	                 "rows_loaded = $3, rows_rejected = $4, "
 	                 "finished_at = now(), seconds = $5, "
-	                 "synthetic = synthetic OR $6::boolean WHERE id = $1",
-	                 6, p, PGRES_COMMAND_OK, R->err);
+	                 "synthetic = synthetic OR $6::boolean, sha256 = $7 "
+	                 "WHERE id = $1", 7, p, PGRES_COMMAND_OK, R->err);
 	if (q == NULL)
 		return COR_EDB;
 	PQclear(q);
@@ -1400,8 +1703,10 @@ static void *reader_main(void *arg)
 	struct run *R = arg;
 	int rc;
 
-	rc = cor_etl_csv_read(R->fp, R->L.name, &R->L.o->csv, on_record, R,
-	                      &R->bytes, R->err);
+	rc = cor_csv_read_raw(R->fp, R->L.name, &R->L.o->csv, on_record, R,
+	                      &R->bytes, on_raw, R, R->err);
+	if (rc == 0)
+		R->sha_eof = 1;
 	if (rc == 0 && !R->refused && !R->already && R->copying) {
 		if (R->L.ad.binary)
 			cor_bin_trailer(&R->L.out);
@@ -1464,14 +1769,20 @@ int cor_etl_load_file(PGconn *conn, const char *path, const cor_etl_opts *o,
 	R->L.name = path;
 	R->L.today = today_days();
 	res->format = o->format;
-	rc = cor_etl_file_sha256(path, res->sha256, &res->bytes, err);
-	if (rc != 0)
-		goto out;
 	fp = fopen(path, "rb");
 	if (fp == NULL) {
 		rc = cor_err_at(err, COR_EIO, path, 0, NULL, "cannot open: %s",
 		                strerror(errno));
 		goto out;
+	}
+	rc = content_key(fp, path, &res->bytes, R->plock, err);
+	if (rc != 0)
+		goto out;
+	R->sha = EVP_MD_CTX_new();
+	if (R->sha != NULL && EVP_DigestInit_ex(R->sha, EVP_sha256(), NULL)
+	    != 1) {
+		EVP_MD_CTX_free(R->sha);
+		R->sha = NULL;          /* hashed in a pass of its own */
 	}
 	R->spool = tmpfile();
 	if (R->spool == NULL) {
@@ -1511,6 +1822,8 @@ int cor_etl_load_file(PGconn *conn, const char *path, const cor_etl_opts *o,
 		goto out;
 	}
 	rc = epilogue(R);
+	if (R->already)
+		goto out;               /* rolled back below: nothing changed */
 	if (rc == 0) {
 		began = 0;
 		if (o->progress != NULL)
@@ -1520,6 +1833,29 @@ int cor_etl_load_file(PGconn *conn, const char *path, const cor_etl_opts *o,
 out:
 	if (began)
 		rollback(conn);
+	if (rc != 0 && R->deferred && !R->already &&
+	    PQtransactionStatus(conn) == PQTRANS_IDLE) {
+		/* a file that fails now but whose content is loaded (other
+		 * options, an earlier --max-rejects) is the no-op it was
+		 * when the hash came first */
+		cor_err e2;
+		long b;
+
+		cor_err_clear(&e2);
+		if (finish_sha(R, &e2) == 0 &&
+		    (b = batch_of_content(conn, res, 0, &e2)) > 0) {
+			report_noop(R, b);
+			cor_err_clear(err);
+			rc = 0;
+		}
+	}
+	if (R->already)
+		rc = 0;
+	if (rc != 0 && R->sha_eof && R->sha != NULL) {
+		cor_err e2;             /* known at no cost: report it */
+
+		finish_sha(R, &e2);
+	}
 	if (rc != 0 && !R->already) {
 		/* nothing of this file was committed */
 		res->rows_loaded = 0;
@@ -1546,6 +1882,7 @@ out:
 	cor_ref_free(&R->L.ref);
 	cor_hash_free(&R->L.cube);
 	free(R->L.cube_n);
+	EVP_MD_CTX_free(R->sha);
 	if (R->spool != NULL)
 		fclose(R->spool);
 	if (fp != NULL)

@@ -2,6 +2,7 @@
  * -> case_record. Columns matched by normalised name; identifiers dropped
  * at the header; case_id becomes an HMAC-SHA-256 pseudonym; every value is
  * checked against its code list or the reference tables. */
+#define _GNU_SOURCE             /* memrchr */
 #include "etl_int.h"
 
 #include <stdlib.h>
@@ -162,9 +163,10 @@ static int cases_bind(cor_load *L, const cor_etl_record *hdr, cor_err *err)
 	return 0;
 }
 
-/* As cor_trim for a cell of known length n (< the size of out): leading
- * and trailing blanks (space, TAB, CR, LF, NBSP) removed. */
-static void trim_n(const char *s, size_t n, char *out)
+/* As cor_trim for s[0..n), without a copy: leading and trailing blanks
+ * (space, TAB, CR, LF, NBSP) are skipped; *start receives the offset of
+ * the first byte kept, the result is the length kept. */
+static size_t span_trim(const char *s, size_t n, size_t *start)
 {
 	const unsigned char *b = (const unsigned char *)s;
 	size_t i = 0;
@@ -187,8 +189,8 @@ static void trim_n(const char *s, size_t n, char *out)
 		else
 			break;
 	}
-	memcpy(out, s + i, n - i);
-	out[n - i] = '\0';
+	*start = i;
+	return n - i;
 }
 
 /* Per-row context: the record, its line, a reject helper. */
@@ -196,8 +198,26 @@ struct row {
 	cor_load *L;
 	struct st *s;
 	const cor_etl_record *r;
-	char v[C_N][1024];        /* trimmed cells */
+	/* trimmed cells, in place in the record's buffer (NUL written
+	 * after the kept bytes; the reader's record is ours until we
+	 * return), or an empty string of nul[] for absent columns */
+	char *v[C_N];
+	size_t n[C_N];            /* strlen(v[c]) */
+	char nul[C_N];
 };
+
+/* 1 or 0 for the spellings corridor synth and most exports use, or -2:
+ * ask cor_etl_parse_bool (case-insensitive, CTDC codes). */
+static int quick_bool(const char *s, size_t n)
+{
+	if (n == 1 && (s[0] == '1' || s[0] == '0'))
+		return s[0] == '1';
+	if (n == 3 && memcmp(s, "yes", 3) == 0)
+		return 1;
+	if (n == 2 && memcmp(s, "no", 2) == 0)
+		return 0;
+	return -2;
+}
 
 static int bad(struct row *w, int c, const char *why)
 {
@@ -242,7 +262,7 @@ static int country(struct row *w, int c)
 		return 0;
 	}
 	upper(w->v[c]);
-	if (strlen(w->v[c]) != 3 || cor_hash_get(&w->L->ref.iso3, w->v[c])
+	if (w->n[c] != 3 || cor_hash_getn(&w->L->ref.iso3, w->v[c], 3)
 	    == NULL)
 		return bad(w, c, "not an ISO 3166-1 alpha-3 code in table "
 		           "country");
@@ -260,7 +280,7 @@ static int pcode(struct row *w, int c, const char *want_country)
 		return 0;
 	}
 	upper(w->v[c]);
-	e = cor_hash_get(&w->L->ref.admin1, w->v[c]);
+	e = cor_hash_getn(&w->L->ref.admin1, w->v[c], w->n[c]);
 	if (e == NULL)
 		return bad(w, c, "not a P-code in table admin1");
 	if (want_country != NULL && want_country[0] != '\0' &&
@@ -270,16 +290,17 @@ static int pcode(struct row *w, int c, const char *want_country)
 	return 0;
 }
 
-/* Resolves a gazetteer place; returns the id or NULL (reject done).
- * *county (if not NULL) gets the place's Kenyan county P-code or NULL. */
-static const char *place(struct row *w, int c, const char *name,
+/* Resolves a gazetteer place (name: n bytes and a NUL); returns the id
+ * or NULL (reject done). *county (if not NULL) gets the place's Kenyan
+ * county P-code or NULL. */
+static const char *place(struct row *w, int c, const char *name, size_t n,
                          const char **county)
 {
 	char key[256], why[200];
 	const struct cor_hent *e;
 
 	/* fast path: an exact place id */
-	e = cor_hash_get(&w->L->ref.place_id, name);
+	e = cor_hash_getn(&w->L->ref.place_id, name, n);
 	if (e != NULL) {
 		if (county != NULL)
 			*county = e->val;
@@ -325,19 +346,26 @@ static int date(struct row *w, int c, int32_t *d, int *have)
 /* ';'-joined codes -> text[] of the distinct codes in first-seen order. */
 static int codes(struct row *w, int c, const char *const *list)
 {
-	char buf[1024], *save = NULL, *tok;
+	char buf[1024], *p, *end, *te;
 	const char *el[32];
 	int n = 0;
 	unsigned seen = 0;
 
 	if (c >= 0 && w->s->col[c] >= 0) {
-		memcpy(buf, w->v[c], strlen(w->v[c]) + 1);
-		for (tok = strtok_r(buf, ";", &save); tok != NULL;
-		     tok = strtok_r(NULL, ";", &save)) {
+		memcpy(buf, w->v[c], w->n[c] + 1);
+		end = buf + w->n[c];
+		/* tokens between ';' (empty ones skipped, as strtok) */
+		for (p = buf; p < end; p = te + 1) {
 			char t[64];
 			int k;
 
-			cor_trim(tok, t, sizeof(t));
+			te = memchr(p, ';', (size_t)(end - p));
+			if (te == NULL)
+				te = end;
+			if (te == p)
+				continue;
+			*te = '\0';
+			cor_trim(p, t, sizeof(t));
 			if (t[0] == '\0')
 				continue;
 			k = code_in(lower(t), list);
@@ -392,14 +420,18 @@ static int strp_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Calendar year of a day count (days since 1970-01-01). */
+/* Calendar year of a day count (days since 1970-01-01): Howard
+ * Hinnant's civil_from_days, as cor_etl_date_str, without the text. */
 static int year_of(int32_t days)
 {
-	char ds[11];
+	int z = days + 719468;
+	int era = (z >= 0 ? z : z - 146096) / 146097;
+	int doe = z - era * 146097;
+	int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int mp = (5 * doy + 2) / 153;
 
-	cor_etl_date_str(days, ds);
-	return (ds[0] - '0') * 1000 + (ds[1] - '0') * 100 +
-	       (ds[2] - '0') * 10 + (ds[3] - '0');
+	return yoe + era * 400 + (mp >= 10);
 }
 
 /* The row's dimensions of case_quarter_count as COPY text (L->cube_key):
@@ -474,27 +506,28 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 	w->r = r;
 	for (int c = 0; c < C_N; c++) {
 		int i = s->col[c];
-		size_t n;
+		size_t n, st;
 
-		if (i < 0 || (size_t)i >= r->nfields) {
-			w->v[c][0] = '\0';
+		w->nul[c] = '\0';
+		w->v[c] = &w->nul[c];
+		w->n[c] = 0;
+		if (i < 0 || (size_t)i >= r->nfields)
 			continue;
-		}
+		/* the reader refuses NUL bytes: len is the C string's */
 		n = r->len[i];
-		if (memchr(r->field[i], '\0', n) != NULL)
-			n = strlen(r->field[i]);   /* as C strings: up to NUL */
-		if (n >= sizeof(w->v[c])) {
-			w->v[c][0] = '\0';
+		if (n >= 1024)
 			return bad(w, c, "value longer than 1023 bytes");
-		}
-		trim_n(r->field[i], n, w->v[c]);
+		n = span_trim(r->field[i], n, &st);
+		w->v[c] = r->field[i] + st;
+		w->v[c][n] = '\0';
+		w->n[c] = n;
 	}
 
 	/* case_key */
 	if (w->v[C_CASE_ID][0] == '\0')
 		return bad(w, C_CASE_ID, "empty case_id");
-	if (cor_etl_pseudo_hex(s->pseudo, w->v[C_CASE_ID],
-	                       strlen(w->v[C_CASE_ID]), key) != 0)
+	if (cor_etl_pseudo_hex(s->pseudo, w->v[C_CASE_ID], w->n[C_CASE_ID],
+	                       key) != 0)
 		return cor_err_set(NULL, COR_EFAIL, "HMAC failed");
 	w->v[C_CASE_ID][0] = '\0';   /* never echoed */
 	cor_bin_bytes(o, key, 64);
@@ -510,7 +543,7 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 	if (w->v[C_ORG][0] == '\0')
 		cor_bin_null(o);
 	else
-		cor_bin_str(o, w->v[C_ORG]);
+		cor_bin_bytes(o, w->v[C_ORG], w->n[C_ORG]);
 	/* case_type, trafficking_status, sex */
 	if (w->v[C_CASE_TYPE][0] == '\0')
 		return bad(w, C_CASE_TYPE, "empty case_type");
@@ -594,21 +627,33 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 
 	/* route, route_dates */
 	if (w->v[C_ROUTE][0] != '\0') {
-		char buf[1024], *save = NULL, *tok;
+		/* a copy: rejects quote the whole cell */
+		char buf[1024], *p, *end, *te;
 
-		memcpy(buf, w->v[C_ROUTE], strlen(w->v[C_ROUTE]) + 1);
-		for (tok = strtok_r(buf, ";", &save); tok != NULL;
-		     tok = strtok_r(NULL, ";", &save)) {
-			char *at = strrchr(tok, '@');
-			char nm[128];
+		memcpy(buf, w->v[C_ROUTE], w->n[C_ROUTE] + 1);
+		end = buf + w->n[C_ROUTE];
+		/* steps between ';' (empty ones skipped, as strtok), each
+		 * "place[@date]" split at its last '@' */
+		for (p = buf; p < end; p = te + 1) {
+			char *at, *nm;
+			size_t nl, st;
 			const char *id, *pc = NULL;
 
-			if (at != NULL)
-				*at = '\0';
-			cor_trim(tok, nm, sizeof(nm));
-			if (nm[0] == '\0')
+			te = memchr(p, ';', (size_t)(end - p));
+			if (te == NULL)
+				te = end;
+			if (te == p)
+				continue;
+			*te = '\0';
+			at = memrchr(p, '@', (size_t)(te - p));
+			nl = span_trim(p, (size_t)((at ? at : te) - p), &st);
+			if (nl > 127)
+				nl = 127;       /* as cor_trim into 128 bytes */
+			nm = p + st;
+			nm[nl] = '\0';
+			if (nl == 0)
 				return bad(w, C_ROUTE, "empty route step");
-			id = place(w, C_ROUTE, nm, &pc);
+			id = place(w, C_ROUTE, nm, nl, &pc);
 			if (id == NULL)
 				return 1;
 			if (nsteps == 32)
@@ -649,11 +694,12 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 	/* interception_place, interception_date */
 	if (w->v[C_ICPT_PLACE][0] != '\0') {
 		const char *id = place(w, C_ICPT_PLACE, w->v[C_ICPT_PLACE],
-		                       NULL);
+		                       w->n[C_ICPT_PLACE], NULL);
 
 		if (id == NULL)
 			return 1;
-		if (last_place != NULL && strcmp(id, last_place) != 0)
+		if (last_place != NULL && id != last_place &&
+		    strcmp(id, last_place) != 0)
 			return bad(w, C_ICPT_PLACE, "interception place is not "
 			           "the last route step");
 		cor_bin_str(o, id);
@@ -709,6 +755,7 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 		int b = -1;
 
 		if (w->v[C_NRM][0] != '\0' &&
+		    (b = quick_bool(w->v[C_NRM], w->n[C_NRM])) == -2 &&
 		    (cor_etl_parse_bool(w->v[C_NRM], &b, &why) != 0 || b < 0))
 			return bad(w, C_NRM, "not yes/no");
 		cor_bin_bool(o, b);
@@ -727,6 +774,7 @@ static int cases_row(cor_load *L, const cor_etl_record *r)
 		int b = 0;
 
 		if (w->v[C_SYNTH][0] != '\0' &&
+		    (b = quick_bool(w->v[C_SYNTH], w->n[C_SYNTH])) == -2 &&
 		    (cor_etl_parse_bool(w->v[C_SYNTH], &b, &why) != 0 || b < 0))
 			return bad(w, C_SYNTH, "not 1/0");
 		if (L->o->synthetic)

@@ -297,7 +297,8 @@ typedef struct cor_etl_result {
 	double seconds_analyze;  /* of which after the commit, refreshing
 	                          * the planner's statistics (batch.seconds
 	                          * holds the time up to the commit) */
-	char sha256[65];         /* hex SHA-256 of the file's bytes */
+	char sha256[65];         /* hex SHA-256 of the file's bytes; "" when
+	                          * the load failed before it was known */
 	char dropped[512];       /* identifier columns dropped, ", "-joined */
 	char ignored[512];       /* other columns not loaded (free text,
 	                          * unmapped), ", "-joined */
@@ -306,9 +307,11 @@ typedef struct cor_etl_result {
 } cor_etl_result;
 
 /* Loads one file in one transaction on conn (idle, not in a transaction):
- * takes pg_advisory_xact_lock on the file's SHA-256; if an active batch of
- * the same content and format exists, returns 0 with res->already_loaded
- * (or, with o->replace, marks it inactive and deletes its rows; for new
+ * takes pg_advisory_xact_lock on a key of the file's size and first 64 KiB
+ * (loads of one content serialise: one loads, the others wait and then
+ * no-op); if an active batch of the same content (SHA-256) and format
+ * exists, returns 0 with res->already_loaded and nothing changed (or, with
+ * o->replace, marks it inactive and deletes its rows; for new
  * content, o->replace does so for every active batch of a file of the
  * same base name and format: a corrected export replaces its
  * predecessor); inserts
@@ -318,6 +321,14 @@ typedef struct cor_etl_result {
  * rejects (only when o->max_rejects > 0), updates the
  * batch counts and commits. Any error rolls back: the database is left as
  * it was. res is always filled as far as known.
+ * The SHA-256 is computed in a pass of its own before anything is loaded
+ * only with o->replace or when an active batch of a file of the same base
+ * name and format exists (a rerun is then a no-op after one read of the
+ * file, 0.25 s per 1M rows); otherwise the file is hashed while it loads
+ * and content already loaded under another name is found after the COPY,
+ * rolled back and reported the same way (already_loaded, rows_* 0), only
+ * later. A file refused or failing whose content is already loaded is
+ * that no-op too, as when the hash came first.
  * Returns 0; COR_EDATA when the file is refused (bad header, encoding, more
  * than max_rejects bad rows; res->reasons holds the first reasons and
  * res->rows_rejected their number; err names the first); COR_EPERM when a

@@ -6,6 +6,7 @@
  * concurrent loads of one file, and de-identification (no identifier in
  * any text column of any table). */
 #include <csv.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -421,6 +422,136 @@ static void test_real_ctdc(void **state)
 	assert_int_equal(qb("SELECT count(*) FROM case_record WHERE batch_id ="
 	                    " $1 AND citizenship IS NULL", r.batch_id),
 	                 c.blank);
+}
+
+/* SHA-256 of a file as hex, computed here (OpenSSL EVP_Digest over the
+ * whole file in memory), not by corridor. */
+static void file_sha256_hex(const char *path, char hex[65])
+{
+	static const char hx[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n >= 0);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	assert_int_equal(EVP_Digest(buf, (size_t)n, md, &len, EVP_sha256(),
+	                            NULL), 1);
+	assert_int_equal(len, 32);
+	free(buf);
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = hx[md[i] >> 4];
+		hex[2 * i + 1] = hx[md[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+static long n_child_tables(void)
+{
+	return q1("SELECT count(*) FROM pg_class WHERE relkind = 'r' AND "
+	          "relname LIKE 'case\\_record\\_b%'", NULL);
+}
+
+/* Content already loaded under another file name: the loader hashes such
+ * a file while loading it (no pass of its own before) and finds the
+ * content after the COPY; the result must be the same no-op as a rerun
+ * under the same name (same batch, nothing read, no row, batch row or
+ * table left), for a table of its own too, and for a copy that the
+ * options of this run would refuse. The hash stored is the file's. */
+static void test_same_content_other_name(void **state)
+{
+	static const char *text = "case_id,registration_date,case_type\n"
+		"R-1,2019-05-02,smuggling\n"
+		"R-2,2019-05-03,smuggling\n"
+		"R-3,2019-05-04,trafficking\n";
+	static const char *bad = "case_id,registration_date,case_type\n"
+		"S-1,2019-05-02,smuggling\n"
+		"S-2,2019-05-03,smugling\n"
+		"S-3,2019-05-04,trafficking\n";
+	char dir[512], a[600], b[600], hex[65];
+	cor_etl_opts o;
+	cor_etl_result r1, r2;
+	cor_err e;
+	long batches, tables;
+
+	(void)state;
+	cor_test_tmpdir(dir, sizeof(dir));
+	snprintf(a, sizeof(a), "%s/first.csv", dir);
+	snprintf(b, sizeof(b), "%s/copy-of-first.csv", dir);
+	cor_test_write_file(a, text);
+	cor_test_write_file(b, text);
+	file_sha256_hex(a, hex);
+	opts(&o);
+	assert_int_equal(load(a, &o, &r1, &e), 0);
+	assert_false(r1.already_loaded);
+	assert_int_equal(r1.rows_loaded, 3);
+	assert_string_equal(r1.sha256, hex);
+	assert_int_equal(q1("SELECT count(*) FROM batch WHERE sha256 = $1 "
+	                    "AND active", hex), 1);
+	batches = q1("SELECT count(*) FROM batch", NULL);
+	assert_int_equal(load(b, &o, &r2, &e), 0);
+	assert_true(r2.already_loaded);
+	assert_int_equal(r2.batch_id, r1.batch_id);
+	assert_int_equal(r2.rows_read, 0);
+	assert_int_equal(r2.rows_loaded, 0);
+	assert_string_equal(r2.sha256, hex);
+	assert_int_equal(q1("SELECT count(*) FROM batch", NULL), batches);
+	assert_int_equal(qb("SELECT count(*) FROM case_record WHERE batch_id ="
+	                    " $1", r1.batch_id), 3);
+	assert_int_equal(q1("SELECT count(*) FROM case_record c JOIN batch b "
+	                    "ON b.id = c.batch_id WHERE b.sha256 = $1", hex),
+	                 3);
+
+	/* a table of its own (sql/007): the second load's is not kept */
+	cor_test_write_file(a, "case_id,registration_date,case_type\n"
+	                    "T-1,2019-06-02,smuggling\n");
+	cor_test_write_file(b, "case_id,registration_date,case_type\n"
+	                    "T-1,2019-06-02,smuggling\n");
+	file_sha256_hex(a, hex);
+	o.child_table_min_bytes = 0;
+	assert_int_equal(load(a, &o, &r1, &e), 0);
+	assert_false(r1.already_loaded);
+	assert_string_equal(r1.sha256, hex);
+	assert_int_equal(q1("SELECT count(*) FROM batch WHERE sha256 = $1",
+	                    hex), 1);
+	tables = n_child_tables();
+	batches = q1("SELECT count(*) FROM batch", NULL);
+	assert_int_equal(load(b, &o, &r2, &e), 0);
+	assert_true(r2.already_loaded);
+	assert_int_equal(r2.batch_id, r1.batch_id);
+	assert_int_equal(n_child_tables(), tables);
+	assert_int_equal(q1("SELECT count(*) FROM batch", NULL), batches);
+
+	/* loaded once with --max-rejects 1; a copy loaded without it is
+	 * still the no-op, not a refused file */
+	cor_test_write_file(a, bad);
+	cor_test_write_file(b, bad);
+	o.child_table_min_bytes = COR_ETL_CHILD_TABLE_MIN_BYTES;
+	o.max_rejects = 1;
+	assert_int_equal(load(a, &o, &r1, &e), 0);
+	assert_int_equal(r1.rows_loaded, 2);
+	assert_int_equal(r1.rows_rejected, 1);
+	o.max_rejects = 0;
+	assert_int_equal(load(b, &o, &r2, &e), 0);
+	assert_true(r2.already_loaded);
+	assert_int_equal(r2.batch_id, r1.batch_id);
+	assert_int_equal(r2.rows_rejected, 0);
+	assert_int_equal(r2.nreasons, 0);
+	/* and under its own name (known: hashed before the COPY), the
+	 * same no-op */
+	assert_int_equal(load(a, &o, &r2, &e), 0);
+	assert_true(r2.already_loaded);
+	assert_int_equal(r2.batch_id, r1.batch_id);
+	cor_test_rmdir(dir);
 }
 
 /* ---- handed cases ----------------------------------------------------- */
@@ -877,6 +1008,62 @@ static void test_deidentification(void **state)
 	assert_true(checked > 100);
 }
 
+/* Two loads of one content under two names at the same time (each name
+ * new: the content check waits for the hash made while loading), into
+ * tables of their own: one loads, one no-ops, nothing is left of it. */
+static void test_concurrent_two_names(void **state)
+{
+	char dir[512], path[2][600], hex[65];
+	cor_synth_opts so = { 3000, 11, 2018, 1, 2018, 4 };
+	cor_err e;
+	pid_t pid[2];
+	int loaded = 0, already = 0;
+	long tables = n_child_tables();
+
+	(void)state;
+	cor_test_tmpdir(dir, sizeof(dir));
+	synth_file(dir, "twin-a.csv", &so, path[0], sizeof(path[0]));
+	synth_file(dir, "twin-b.csv", &so, path[1], sizeof(path[1]));
+	file_sha256_hex(path[0], hex);
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		assert_true(pid[i] >= 0);
+		if (pid[i] == 0) {
+			cor_etl_opts o;
+			cor_etl_result r;
+			PGconn *c = cor_db_connect(NULL, &e);
+			int rc;
+
+			if (c == NULL)
+				_exit(2);
+			opts(&o);
+			o.child_table_min_bytes = 0;
+			rc = cor_etl_load_file(c, path[i], &o, &r, &e);
+			PQfinish(c);
+			_exit(rc != 0 ? 1 : r.already_loaded ? 11 : 10);
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		int st;
+
+		assert_int_equal(waitpid(pid[i], &st, 0), pid[i]);
+		assert_true(WIFEXITED(st));
+		loaded += WEXITSTATUS(st) == 10;
+		already += WEXITSTATUS(st) == 11;
+	}
+	assert_int_equal(loaded, 1);
+	assert_int_equal(already, 1);
+	assert_int_equal(q1("SELECT count(*) FROM batch WHERE file_name LIKE "
+	                    "'twin-_.csv'", NULL), 1);
+	assert_int_equal(q1("SELECT count(*) FROM batch WHERE sha256 = $1",
+	                    hex), 1);
+	assert_int_equal(q1("SELECT count(*) FROM case_record c JOIN batch b "
+	                    "ON b.id = c.batch_id WHERE b.sha256 = $1", hex),
+	                 3000);
+	assert_int_equal(n_child_tables(), tables + 1);
+	cor_test_rmdir(dir);
+}
+
 /* Two loads of one file at the same time: one loads, one no-ops. */
 static void test_concurrent(void **state)
 {
@@ -1250,6 +1437,8 @@ int main(void)
 		cmocka_unit_test(test_no_key),
 		cmocka_unit_test(test_deidentification),
 		cmocka_unit_test(test_concurrent),
+		cmocka_unit_test(test_concurrent_two_names),
+		cmocka_unit_test(test_same_content_other_name),
 		cmocka_unit_test(test_ref_problems),
 		cmocka_unit_test(test_binary_values),
 		cmocka_unit_test(test_replace_as_loader),

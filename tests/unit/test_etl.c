@@ -716,6 +716,129 @@ static void numeric_str(struct rd *r, char *out, size_t n)
 	snprintf(out, n, "%lld.%02lld", ip, frac);
 }
 
+/* cor_csv_read_raw hands over every byte of the file, in order, once
+ * (the loader hashes the file with it): UTF-8 with a BOM and CRLF over
+ * more than one read (the reader's buffer starts at 1 MiB), and latin1
+ * (read in 64 KiB blocks before iconv). */
+struct raw_acc {
+	char *buf;
+	size_t n, cap;
+	long records;
+};
+
+static void raw_take(void *ud, const void *b, size_t n)
+{
+	struct raw_acc *a = ud;
+
+	if (a->n + n > a->cap) {
+		a->cap = (a->n + n) * 2;
+		a->buf = realloc(a->buf, a->cap);
+		assert_non_null(a->buf);
+	}
+	memcpy(a->buf + a->n, b, n);
+	a->n += n;
+}
+
+static int raw_count(void *ud, const cor_etl_record *rec, cor_err *err)
+{
+	struct raw_acc *a = ud;
+
+	(void)rec;
+	(void)err;
+	a->records++;
+	return 0;
+}
+
+static void test_raw_bytes(void **state)
+{
+	char dir[512], path[600];
+	static const int encs[] = { COR_ENC_UTF8, COR_ENC_LATIN1 };
+
+	(void)state;
+	cor_test_tmpdir(dir, sizeof(dir));
+	for (size_t k = 0; k < 2; k++) {
+		cor_etl_csv_opts o = { encs[k], 0 };
+		struct raw_acc a = { 0 };
+		size_t n = 0, cap = (size_t)3 << 20;
+		char *want = malloc(cap);
+		FILE *fp;
+		cor_err e;
+		long lines = 0;
+
+		assert_non_null(want);
+		if (encs[k] == COR_ENC_UTF8) {
+			memcpy(want, "\xEF\xBB\xBF", 3);
+			n = 3;
+		}
+		n += (size_t)sprintf(want + n, "id,name\r\n");
+		while (n < cap - 64) {
+			n += (size_t)sprintf(want + n, "%ld,%s\r\n", lines,
+			                     encs[k] == COR_ENC_UTF8 ?
+			                     "S\xC3\xA3o Tom\xC3\xA9" :
+			                     "S\xE3o Tom\xE9");
+			lines++;
+		}
+		snprintf(path, sizeof(path), "%s/raw%zu.csv", dir, k);
+		fp = fopen(path, "wb");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(want, 1, n, fp), n);
+		assert_int_equal(fclose(fp), 0);
+		fp = fopen(path, "rb");
+		assert_non_null(fp);
+		cor_err_clear(&e);
+		assert_int_equal(cor_csv_read_raw(fp, path, &o, raw_count, &a,
+		                                  NULL, raw_take, &a, &e), 0);
+		fclose(fp);
+		assert_int_equal(a.records, lines + 1);
+		assert_int_equal(a.n, n);
+		assert_memory_equal(a.buf, want, n);
+		free(a.buf);
+		free(want);
+	}
+	cor_test_rmdir(dir);
+}
+
+/* The reference hash (etl_ref.c): keys of every length class of its
+ * word-at-a-time hash (0, 1-3, 4-7, 8 and more bytes), keys that are
+ * prefixes of others, look-ups by length without a NUL. */
+static void test_ref_hash(void **state)
+{
+	static const char *const keys[] = {
+		"", "K", "KE", "KEN", "KE01", "KE010", "KE-MOYALE",
+		"KE-MOYALEX", "ET-WOLAITA-SODO", "ET-WOLAITA-SODP",
+		"ZA-JOHANNESBURG", "ZA-JOHANNESBURG-2", NULL
+	};
+	cor_hash h = { 0 };
+	char buf[64];
+	const struct cor_hent *e;
+
+	(void)state;
+	for (int i = 0; keys[i] != NULL; i++) {
+		snprintf(buf, sizeof(buf), "v%d", i);
+		assert_int_equal(cor_hash_put(&h, keys[i], buf, i), 0);
+	}
+	/* replace keeps one entry */
+	assert_int_equal(cor_hash_put(&h, "KE010", "v5b", 5), 0);
+	assert_int_equal(h.n, 12);
+	for (int i = 0; keys[i] != NULL; i++) {
+		size_t n = strlen(keys[i]);
+
+		e = cor_hash_get(&h, keys[i]);
+		assert_non_null(e);
+		assert_string_equal(e->key, keys[i]);
+		assert_int_equal(e->flag, i);
+		/* the same key followed by other bytes, by length */
+		snprintf(buf, sizeof(buf), "%s;KE-NAIROBI", keys[i]);
+		assert_ptr_equal(cor_hash_getn(&h, buf, n), e);
+	}
+	assert_string_equal(cor_hash_get(&h, "KE010")->val, "v5b");
+	assert_null(cor_hash_get(&h, "KE0"));
+	assert_null(cor_hash_get(&h, "KE-MOYAL"));
+	assert_null(cor_hash_get(&h, "ZA-JOHANNESBURG-"));
+	assert_null(cor_hash_getn(&h, "KE-MOYALE", 8));
+	cor_hash_free(&h);
+}
+
 static void test_copy_binary(void **state)
 {
 	static const int64_t cents[] = { 1250, 576000, 1000000, 5, 0,
@@ -854,6 +977,8 @@ int main(void)
 		cmocka_unit_test(test_key_load),
 		cmocka_unit_test(test_detect_format),
 		cmocka_unit_test(test_copy_binary),
+		cmocka_unit_test(test_raw_bytes),
+		cmocka_unit_test(test_ref_hash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
