@@ -858,7 +858,7 @@ out:
  * positive (pass 0, 1) or zero (pass 2, 3), not a margin (even passes)
  * or a margin (odd passes); the smallest. */
 static void pick(cor_stats_result *r, const audit *a,
-                 const cor_stats_constraint *cn, int pass,
+                 const cor_stats_constraint *cn, int pass, int keep,
                  cor_stats_cell **best)
 {
 	for (int m = -1; m < cn->nmem; m++) {
@@ -866,11 +866,39 @@ static void pick(cor_stats_result *r, const audit *a,
 		cor_stats_cell *cell = cell_ref(r, c);
 		int mg = a->margin[cell_no(a, c, r)];
 
-		if (cell->status != COR_CELL_OK || cell->fixed ||
+		if (cell->status != COR_CELL_OK || cell->fixed == 1 ||
+		    (cell->fixed == 2 && !keep) ||
 		    mg != (pass & 1) || (pass < 2) != (cell->n > 0))
 			continue;
 		if (*best == NULL || cell->n < (*best)->n)
 			*best = cell;
+	}
+}
+
+/* The smallest candidate of component root's constraints (set 0: those
+ * of the determining combinations touching a determined cell, 1: of the
+ * determining combinations, 2: all), over pick's passes. */
+static void pick_set(cor_stats_result *r, const audit *a, int root,
+                     int set, int keep, cor_stats_cell **best)
+{
+	for (int pass = 0; pass < 4 && *best == NULL; pass++) {
+		for (int ci = 0; ci < r->ncons; ci++) {
+			const cor_stats_constraint *cn = &r->cons[ci];
+			int hit = 0;
+
+			if (a->cons_comp[ci] != root ||
+			    (set < 2 && !a->used[ci]))
+				continue;
+			for (int m = -1; m < cn->nmem && !hit; m++) {
+				cor_stats_ref c = m < 0 ? cn->total :
+				                  cn->mem[m];
+				int u = a->uid[cell_no(a, c, r)];
+
+				hit = u >= 0 && a->rec[u];
+			}
+			if (hit || set > 0)
+				pick(r, a, cn, pass, keep, best);
+		}
 	}
 }
 
@@ -906,30 +934,11 @@ static int audit_round(cor_stats_result *r, int *added, int *stuck,
 			continue;
 		/* constraints of the determining combinations that
 		 * involve a determined cell, then any of those
-		 * combinations, then any of the component */
-		for (int set = 0; set < 3 && best == NULL; set++) {
-			for (int pass = 0; pass < 4 && best == NULL; pass++) {
-				for (int ci = 0; ci < r->ncons; ci++) {
-					const cor_stats_constraint *cn =
-						&r->cons[ci];
-					int hit = 0;
-
-					if (a.cons_comp[ci] != root ||
-					    (set < 2 && !a.used[ci]))
-						continue;
-					for (int m = -1; m < cn->nmem && !hit;
-					     m++) {
-						cor_stats_ref c = m < 0 ?
-							cn->total : cn->mem[m];
-						int u = a.uid[cell_no(&a, c,
-						                      r)];
-						hit = u >= 0 && a.rec[u];
-					}
-					if (hit || set > 0)
-						pick(r, &a, cn, pass, &best);
-				}
-			}
-		}
+		 * combinations, then any of the component; kept headline
+		 * counts (fixed 2) only when nothing else protects */
+		for (int keep = 0; keep < 2 && best == NULL; keep++)
+			for (int set = 0; set < 3 && best == NULL; set++)
+				pick_set(r, &a, root, set, keep, &best);
 		if (best != NULL) {
 			withhold(best, 0);
 			(*added)++;

@@ -672,20 +672,24 @@ static int case_batches(run *x, const char *f, const char *t)
 	return case_batches2(x, f, t, NULL, NULL);
 }
 
-/* The output's case total is never chosen as a complement (it may still
- * be withheld as a small count, or when a linked output withholds it): it
- * is the number other outputs repeat most (trend series, county tables,
- * the other kinds), so withholding it here protects little (third user
+/* A headline count of the output (case total, minors, women and girls)
+ * is chosen as a complement only as the audit's last resort (fixed 2; it
+ * may still be withheld as a small count, or when a linked output
+ * withholds it): other outputs repeat them most (trend series, county
+ * tables, the next quarter's "previous quarter" and the next year's
+ * "year earlier"), so withholding them protects little (third user
  * trial: Mandera's brief withheld its total 155 to protect one case of
- * unknown citizenship; `stats trend` printed 155). */
+ * unknown citizenship; `stats trend` printed 155; fourth trial: the
+ * 2019Q1 brief printed the 2018Q4 women and girls the 2018Q4 brief
+ * withheld). */
 static void keep_total(run *x, cor_stats_ref t)
 {
 	cor_stats_cell *c = t.table >= 0 ?
 	                    cor_stats_cell_at(x->r, t.table, t.row, t.col) :
 	                    NULL;
 
-	if (c != NULL)
-		c->fixed = 1;
+	if (c != NULL && c->fixed == 0)
+		c->fixed = 2;
 }
 
 /* ------------------------------------------------------------------ */
@@ -874,7 +878,9 @@ static int kind_overview(run *x)
 		                    ref(ti, ri, 5)));
 	}
 	total_ref = ref(ti, 0, 1);
-	keep_total(x, total_ref);
+	/* the headline counts (cases, minors, women and girls) */
+	for (int m = 0; m < 3; m++)
+		keep_total(x, ref(ti, m, 1));
 	for (int pass = 0; pass < 2; pass++) {
 		/* pass 0: case types (g = 1: citizenship rolled up), pass 1:
 		 * citizenships (g = 2) */
@@ -3470,6 +3476,69 @@ static int filter_refused(const cor_stats_req *q, cor_err *err)
 	                   "citizenship" : "sex");
 }
 
+/* 1 when iso ("YYYY-MM-DD") is the first (end 0) or last (end 1) day of
+ * a calendar quarter; *qi gets the quarter's index (year * 4 + q). */
+static int quarter_edge(const char *iso, int end, int *qi)
+{
+	int y, m, d;
+
+	if (dparse(iso, &y, &m, &d) != 0 || (m - 1) % 3 != (end ? 2 : 0))
+		return 0;
+	*qi = y * 4 + (m - 1) / 3;
+	if (!end)
+		return d == 1;
+	return d == (m == 3 || m == 12 ? 31 : 30);
+}
+
+/* Windows with disclosure control (case statistics; incidents and
+ * stocks are public sources): one calendar quarter, the brief's unit;
+ * trend: whole quarters, by quarter. Outputs of nested or overlapping
+ * windows are suppressed each on its own, so their difference gives a
+ * withheld count back (fourth user trial: the 2019Q4 brief with
+ * `--from 2019 --to 2019` and `--from 2019Q1 --to 2019Q3` recovered 80
+ * of its 105 withheld cells, 43 of them 1-4). COR_EPERM, else 0. */
+static int window_refused(const cor_stats_req *q, cor_err *err)
+{
+	char f[11] = "", t[11] = "";
+	int a = 0, b = 0, ok;
+
+	if (q->no_suppress || q->raw || q->kind == COR_STATS_INCIDENTS ||
+	    q->kind == COR_STATS_STOCKS)
+		return 0;
+	if (q->from[0])
+		cor_stats_parse_bound(q->from, 0, f, err);
+	if (q->to[0])
+		cor_stats_parse_bound(q->to, 1, t, err);
+	if (q->kind == COR_STATS_TREND)
+		ok = q->by == COR_BY_QUARTER &&
+		     (!f[0] || quarter_edge(f, 0, &a)) &&
+		     (!t[0] || quarter_edge(t, 1, &b));
+	else
+		ok = f[0] && t[0] && quarter_edge(f, 0, &a) &&
+		     quarter_edge(t, 1, &b) && a == b;
+	if (ok)
+		return 0;
+	return cor_err_set(err, COR_EPERM, "with disclosure control the "
+	                   "window must be %s: outputs of overlapping windows "
+	                   "(a year and its first three quarters, a month and "
+	                   "its quarter) give withheld counts back by "
+	                   "subtraction. The owner of case_record can use "
+	                   "--no-suppress (NOT FOR PUBLICATION)",
+	                   q->kind == COR_STATS_TREND ? "whole quarters, by "
+	                   "quarter (e.g. --from 2017Q1 --to 2019Q4)" :
+	                   "one calendar quarter (e.g. --from 2019Q4 --to "
+	                   "2019Q4)");
+}
+
+/* The publication rules of disclosure control (filter_refused,
+ * window_refused): COR_EPERM with the reason, else 0. */
+static int policy_refused(const cor_stats_req *q, cor_err *err)
+{
+	int rc = filter_refused(q, err);
+
+	return rc != 0 ? rc : window_refused(q, err);
+}
+
 static int check_codes(run *x)
 {
 	const cor_stats_req *q = x->req;
@@ -3484,7 +3553,7 @@ static int check_codes(run *x)
 		                   "--county '%s': unknown county; expected a "
 		                   "Kenyan county P-code KE001-KE047",
 		                   q->county);
-	return filter_refused(q, x->err);
+	return policy_refused(q, x->err);
 }
 
 static int check_req(const cor_stats_req *q, cor_err *err)
@@ -3725,8 +3794,7 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 	                                                  : NULL;
 	if (!req->raw && !req->no_suppress && !req->no_link &&
 	    req->county != NULL)
-		return filter_refused(req, err) != 0 ? err->code :
-		       run_family(conn, req, out, err);
+		return run_family(conn, req, out, err);
 	x.r = cor_stats_result_new(req->kind, req->k);
 	if (x.r == NULL)
 		return cor_err_set(err, COR_ENOMEM, "out of memory");
@@ -4169,6 +4237,10 @@ static int run_family(PGconn *conn, const cor_stats_req *req,
 	long ncpu;
 	int i, rc, nconn = 0;
 
+	/* the publication rules before any run */
+	rc = policy_refused(req, err);
+	if (rc != 0)
+		return rc;
 	if (base == NULL) {
 		rc = run_unfiltered(conn, req, &own_base, err);
 		if (rc != 0)

@@ -226,7 +226,9 @@ typedef struct cor_stats_cell {
 	cor_stats_ref dep[COR_STATS_MAXDEP];
 	/* 1: the same count is published in the linked result
 	 * (cor_stats_suppress_linked), so it is no secret: never withheld
-	 * as a complement */
+	 * as a complement. 2: a headline count other outputs repeat (case
+	 * total, minors, women and girls): withheld as a complement only
+	 * when no other cell can protect (the audit's last resort) */
 	int fixed;
 } cor_stats_cell;
 

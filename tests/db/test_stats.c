@@ -106,8 +106,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-static cor_stats_result *run(cor_stats_kind kind, const char *from,
-                             const char *to)
+static cor_stats_result *run_as(cor_stats_kind kind, const char *from,
+                                const char *to, int no_suppress)
 {
 	cor_stats_req req;
 	cor_stats_result *r = NULL;
@@ -115,6 +115,7 @@ static cor_stats_result *run(cor_stats_kind kind, const char *from,
 
 	cor_stats_req_init(&req);
 	req.kind = kind;
+	req.no_suppress = no_suppress;
 	if (from != NULL)
 		assert_int_equal(cor_stats_parse_bound(from, 0, req.from, &err),
 		                 0);
@@ -125,6 +126,20 @@ static cor_stats_result *run(cor_stats_kind kind, const char *from,
 		fail_msg("cor_stats_run: %s", err.msg);
 	assert_non_null(r);
 	return r;
+}
+
+/* With disclosure control. */
+static cor_stats_result *run(cor_stats_kind kind, const char *from,
+                             const char *to)
+{
+	return run_as(kind, from, to, 0);
+}
+
+/* Without (the owner's view): windows other than one quarter. */
+static cor_stats_result *run_owner(cor_stats_kind kind, const char *from,
+                                   const char *to)
+{
+	return run_as(kind, from, to, 1);
 }
 
 static const cor_stats_cell *cell(const cor_stats_result *r,
@@ -458,50 +473,62 @@ static void test_incidents_stocks(void **state)
 /* The synthetic batch marks the output; generated_from lists it. */
 static void test_synthetic_and_json(void **state)
 {
-	cor_stats_result *r = run(COR_STATS_OVERVIEW, NULL, NULL);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	json_t *o, *rows, *row;
-	json_error_t je;
-	cor_err err;
-	size_t i;
+	/* all dates (the owner's view: both batches, one synthetic), then
+	 * one quarter with disclosure control (withheld cells: null) */
+	cor_stats_result *rs[2] = {
+		run_owner(COR_STATS_OVERVIEW, NULL, NULL),
+		run(COR_STATS_OVERVIEW, "2019Q4", "2019Q4") };
 	int seen_null = 0;
 
 	(void)state;
-	assert_int_equal(r->synthetic, 1);
-	assert_int_equal(cor_stats_write_json(fp, r, &err), 0);
-	fclose(fp);
-	o = json_loads(buf, 0, &je);
-	assert_non_null(o);
-	assert_string_equal(json_string_value(json_object_get(o, "kind")),
-	                    "overview");
-	assert_true(json_is_object(json_object_get(o, "params")));
-	assert_int_equal(json_integer_value(json_object_get(o, "k")), 5);
-	assert_true(json_is_true(json_object_get(o, "synthetic")));
-	assert_int_equal(json_array_size(json_object_get(o,
-	                 "generated_from")), 2);
-	rows = json_object_get(o, "rows");
-	assert_true(json_array_size(rows) > 3);
-	json_array_foreach(rows, i, row) {
-		json_t *n = json_object_get(row, "n");
-		json_t *s = json_object_get(row, "suppressed");
-		if (n == NULL)
-			continue;
-		assert_non_null(s);
-		if (json_is_null(n)) {
-			assert_true(json_is_true(s));
-			seen_null = 1;
-		} else {
-			assert_true(json_is_integer(n));
-			assert_true(json_is_false(s));
+	assert_int_equal(rs[0]->synthetic, 1);
+	for (int v = 0; v < 2; v++) {
+		char *buf = NULL;
+		size_t len = 0, i;
+		FILE *fp = open_memstream(&buf, &len);
+		json_t *o, *rows, *row;
+		json_error_t je;
+		cor_err err;
+
+		assert_int_equal(cor_stats_write_json(fp, rs[v], &err), 0);
+		fclose(fp);
+		o = json_loads(buf, 0, &je);
+		assert_non_null(o);
+		assert_string_equal(json_string_value(json_object_get(o,
+		                    "kind")), "overview");
+		assert_true(json_is_object(json_object_get(o, "params")));
+		assert_int_equal(json_integer_value(json_object_get(o, "k")),
+		                 5);
+		assert_true(json_is_true(json_object_get(o,
+		            "not_for_publication")) == (v == 0));
+		if (v == 0) {
+			assert_true(json_is_true(json_object_get(o,
+			            "synthetic")));
+			assert_int_equal(json_array_size(json_object_get(o,
+			                 "generated_from")), 2);
 		}
+		rows = json_object_get(o, "rows");
+		assert_true(json_array_size(rows) > 3);
+		json_array_foreach(rows, i, row) {
+			json_t *n = json_object_get(row, "n");
+			json_t *s = json_object_get(row, "suppressed");
+			if (n == NULL)
+				continue;
+			assert_non_null(s);
+			if (json_is_null(n)) {
+				assert_true(json_is_true(s));
+				seen_null += v == 1;
+			} else {
+				assert_true(json_is_integer(n));
+				assert_true(json_is_false(s));
+			}
+		}
+		assert_null(strstr(buf, "nan"));
+		json_decref(o);
+		free(buf);
+		cor_stats_result_free(rs[v]);
 	}
-	assert_true(seen_null);
-	assert_null(strstr(buf, "nan"));
-	json_decref(o);
-	free(buf);
-	cor_stats_result_free(r);
+	assert_true(seen_null > 0);
 }
 
 static cor_stats_result *run_req(const cor_stats_req *req)
@@ -520,7 +547,8 @@ static cor_stats_result *run_req(const cor_stats_req *req)
  * columns must count it (2018: 8 cases; 2017: 5, synthetic batch). */
 static void test_year_earlier_full_year(void **state)
 {
-	cor_stats_result *r = run(COR_STATS_OVERVIEW, "2019Q1", "2019Q4");
+	cor_stats_result *r = run_owner(COR_STATS_OVERVIEW, "2019Q1",
+	                                "2019Q4");
 
 	(void)state;
 	assert_int_equal(cell(r, "summary", 0, "n")->n, 6 + 7 + 10 + 12);
@@ -532,7 +560,7 @@ static void test_year_earlier_full_year(void **state)
 	assert_true(fabs(cell(r, "summary", 0, "rr_year_ago")->v - 4.375) <
 	            1e-12);
 	cor_stats_result_free(r);
-	r = run(COR_STATS_OVERVIEW, "2018Q1", "2018Q4");
+	r = run_owner(COR_STATS_OVERVIEW, "2018Q1", "2018Q4");
 	assert_int_equal(cell(r, "summary", 0, "n")->n, 8);
 	assert_int_equal(cell(r, "summary", 0, "n_previous")->n, 5);
 	assert_int_equal(cell(r, "summary", 0, "n_year_ago")->n, 5);
@@ -557,6 +585,7 @@ static void test_default_source(void **state)
 	cor_stats_req_init(&req);
 	req.kind = COR_STATS_OVERVIEW;
 	req.source = "ctdc";
+	req.no_suppress = 1;    /* all dates: the owner's view */
 	r = run_req(&req);
 	/* all dates: 7 undated + 4 dated CTDC records */
 	assert_int_equal(cell(r, "summary", 0, "n")->n, 11);
@@ -574,6 +603,74 @@ static void test_default_source(void **state)
 	assert_int_equal(cell(r, "incidents_period", 0, "n")->n, 13);
 	assert_null(r->req.source);
 	cor_stats_result_free(r);
+}
+
+/* With disclosure control a window is one calendar quarter (trend:
+ * whole quarters by quarter); anything else is refused (COR_EPERM, exit
+ * 7): overlapping windows give withheld counts back by subtraction. The
+ * owner's unsuppressed view takes any window; incidents and stocks
+ * (public sources) too. */
+static void test_window_rules(void **state)
+{
+	static const struct {
+		cor_stats_kind kind;
+		const char *from, *to;
+		cor_stats_by by;
+		int ok;
+	} w[] = {
+		{ COR_STATS_OVERVIEW, "2019Q4", "2019Q4", COR_BY_QUARTER, 1 },
+		{ COR_STATS_PROFILE, "2019-10-01", "2019-12-31",
+		  COR_BY_QUARTER, 1 },
+		{ COR_STATS_OVERVIEW, "2019", "2019", COR_BY_QUARTER, 0 },
+		{ COR_STATS_OVERVIEW, "2019Q1", "2019Q3", COR_BY_QUARTER, 0 },
+		{ COR_STATS_SEGMENTS, "2019-11", "2019-11", COR_BY_QUARTER, 0 },
+		{ COR_STATS_OD, "2019-10-01", "2019-12-30", COR_BY_QUARTER, 0 },
+		{ COR_STATS_ROUTES, NULL, NULL, COR_BY_QUARTER, 0 },
+		{ COR_STATS_BRIEF, "2019", "2019", COR_BY_QUARTER, 0 },
+		{ COR_STATS_TREND, "2017Q1", "2019Q4", COR_BY_QUARTER, 1 },
+		{ COR_STATS_TREND, NULL, NULL, COR_BY_QUARTER, 1 },
+		{ COR_STATS_TREND, "2017Q1", "2019Q4", COR_BY_MONTH, 0 },
+		{ COR_STATS_TREND, "2017Q1", "2019Q4", COR_BY_YEAR, 0 },
+		{ COR_STATS_TREND, "2019-11", "2019Q4", COR_BY_QUARTER, 0 },
+		{ COR_STATS_INCIDENTS, "2019", "2019", COR_BY_QUARTER, 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		for (int owner = 0; owner < 2; owner++) {
+			cor_stats_req req;
+			cor_stats_result *r = NULL;
+			cor_err err;
+			int rc;
+
+			cor_stats_req_init(&req);
+			req.kind = w[i].kind;
+			req.by = w[i].by;
+			req.no_suppress = owner;
+			cor_err_clear(&err);
+			if (w[i].from != NULL)
+				assert_int_equal(cor_stats_parse_bound(w[i].from,
+				                 0, req.from, &err), 0);
+			if (w[i].to != NULL)
+				assert_int_equal(cor_stats_parse_bound(w[i].to, 1,
+				                 req.to, &err), 0);
+			rc = cor_stats_run(conn, &req, &r, &err);
+			if (owner || w[i].ok) {
+				if (rc != 0)
+					fail_msg("window %zu (owner %d): %s", i,
+					         owner, err.msg);
+				assert_non_null(r);
+			} else {
+				assert_int_equal(rc, COR_EPERM);
+				assert_null(r);
+				assert_non_null(strstr(err.msg,
+				                       "--no-suppress"));
+			}
+			cor_stats_result_free(r);
+			assert_int_equal(PQtransactionStatus(conn),
+			                 PQTRANS_IDLE);
+		}
+	}
 }
 
 /* Issue: unknown filter values are usage errors naming the value. */
@@ -599,6 +696,8 @@ static void test_unknown_filters(void **state)
 
 		cor_stats_req_init(&req);
 		req.kind = COR_STATS_OVERVIEW;
+		snprintf(req.from, sizeof(req.from), "2019-10-01");
+		snprintf(req.to, sizeof(req.to), "2019-12-31");
 		req.county = bad[i].county;
 		req.citizenship = bad[i].cit;
 		req.case_type = bad[i].ct;
@@ -1222,6 +1321,7 @@ int main(void)
 		cmocka_unit_test(test_year_earlier_full_year),
 		cmocka_unit_test(test_default_source),
 		cmocka_unit_test(test_unknown_filters),
+		cmocka_unit_test(test_window_rules),
 		cmocka_unit_test(test_changepoints),
 		cmocka_unit_test(test_nodes_legs_disclosure),
 		cmocka_unit_test(test_nodes_share_base),
