@@ -334,7 +334,7 @@ typedef struct cor_stats_result {
  *             req->buffer_km of a corridor leg)
  *  stocks:    stocks (origin, asylum, year, refugees, asylum_seekers, n,
  *             change_pct)
- *  brief:     all of the above except od and routes, suppressed jointly.
+ *  brief:     all of the above except routes, suppressed jointly.
  * A county output (req->county set, disclosure control on, not no_link)
  * is its member of the family of the same request over all counties
  * (cor_stats_run_counties), linked to req->linked or to the same request

@@ -483,7 +483,8 @@ static void test_kinds_match_brief(void **state)
 {
 	static const cor_stats_kind kinds[] = {
 		COR_STATS_OVERVIEW, COR_STATS_PROFILE, COR_STATS_SEGMENTS,
-		COR_STATS_NODES, COR_STATS_COUNTIES, COR_STATS_TREND };
+		COR_STATS_NODES, COR_STATS_COUNTIES, COR_STATS_TREND,
+		COR_STATS_OD };
 	static const char *const counties[] = { NULL, "KE011", "KE047" };
 	long equal = 0, leaks = 0, shares = 0;
 
