@@ -853,14 +853,19 @@ static int kind_overview(run *x)
 		CK(ri);
 		CK(cor_stats_set_code(x->r, ti, ri, 0, codes[m], names[m]));
 		CK(cor_stats_set_count(x->r, ti, ri, 1, tot[0][num[m]]));
-		if (den[m] < 0)
+		if (den[m] < 0) {
 			CK(cor_stats_set_na(x->r, ti, ri, 2,
 			                    "not applicable"));
-		else
+		} else {
+			/* of all cases (the case total): a share of those
+			 * with a recorded age (sex) gives its base away, and
+			 * with it the cases without one, often 1..k-1 or a
+			 * complement (third and fourth user trials) */
 			CK(cor_stats_set_share(x->r, ti, ri, 2,
-			                       tot[0][num[m]],
-			                       tot[0][den[m]],
+			                       tot[0][num[m]], tot[0][0],
 			                       ref(ti, ri, 1)));
+			share_base(x, ti, ri, 2, ref(ti, 0, 1));
+		}
 		if (open) {
 			CK(cor_stats_set_na(x->r, ti, ri, 3, "no period given"));
 			CK(cor_stats_set_na(x->r, ti, ri, 4, "no period given"));
@@ -933,7 +938,14 @@ static int kind_overview(run *x)
 		goto out;
 	}
 	{
+		/* base: cases with a recorded form; when those without
+		 * one are 1..k-1, all cases (the base would give that
+		 * small count away; the shares move by under k cases) */
 		long long with_type = tot[0][5];
+
+		if (tot[0][0] - with_type >= 1 &&
+		    tot[0][0] - with_type < x->req->k)
+			with_type = tot[0][0];
 
 		if (!cube)
 			rc = case_batches(x, open ? NULL :
@@ -3300,17 +3312,16 @@ static long long n_at(const cor_stats_table *t, int ri, int col)
  * joint suppression sees them:
  *  - women and girls = sex_age (female, Total);
  *  - minors = sex_age (Total, 0-8) + (Total, 9-17);
- *  - previous quarter and year-earlier counts = the series' cells;
- *  - the share of minors (women) gives away its base, the cases with a
- *    recorded age (sex) = cases - sex_age (Total, unknown age) (or
- *    (unknown sex, Total)): the share depends on those two counts too.
- * ts: the series table; grand: sex_age's grand total. */
+ *  - previous quarter and year-earlier counts = the series' cells.
+ * (The shares of minors and of women and girls are of all cases: their
+ * base is the case total.) ts: the series table; grand: sex_age's grand
+ * total. */
 static int brief_equalities(run *x, int ts, cor_stats_ref grand)
 {
 	const cor_stats_table *S = cor_stats_table_find(x->r, "summary");
 	const cor_stats_table *A = cor_stats_table_find(x->r, "sex_age");
 	const cor_stats_table *T = &x->r->tables[ts];
-	int si, ai, rw, rm, rf, r08, r917, rus, rua, rc = 0;
+	int si, ai, rw, rm, rf, r08, r917, rc = 0;
 	cor_stats_ref mem[2];
 	int nm = 0;
 
@@ -3326,8 +3337,6 @@ static int brief_equalities(run *x, int ts, cor_stats_ref grand)
 	rf = row_of(A, "female", NULL);
 	r08 = row_of(A, NULL, "0--8");
 	r917 = row_of(A, NULL, "9--17");
-	rus = row_of(A, "unknown", NULL);
-	rua = row_of(A, NULL, "unknown");
 	if (rf >= 0 && n_at(A, rf, 2) == n_at(S, rw, 1))
 		rc = same_total(x, ref(si, rw, 1), ref(ai, rf, 2));
 	if (r08 >= 0)
@@ -3352,18 +3361,6 @@ static int brief_equalities(run *x, int ts, cor_stats_ref grand)
 		if (rc == 0 && n_at(S, 0, 5) == n_at(T, T->nrow - 5, 1))
 			rc = same_total(x, ref(si, 0, 5),
 			                ref(ts, T->nrow - 5, 1));
-	}
-	/* the shares' bases */
-	for (int m = 0; rc == 0 && m < 2; m++) {
-		int row = m == 0 ? rm : rw, unk = m == 0 ? rua : rus;
-		const cor_stats_cell *sh = &S->rows[row].cells[2];
-
-		if (sh->status != COR_CELL_OK ||
-		    sh->d != n_at(S, 0, 1) - n_at(A, unk, 2))
-			continue;
-		share_base(x, si, row, 2, ref(si, 0, 1));
-		if (unk >= 0)
-			share_base(x, si, row, 2, ref(ai, unk, 2));
 	}
 	return rc;
 }

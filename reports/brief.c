@@ -397,6 +397,23 @@ static const char *fmt(const brief *b, int slot, const cor_stats_table *t,
 	return buf;
 }
 
+/* fmt for running text: a withheld cell reads "withheld" (a bare "x" in
+ * a sentence reads as a typo; fresh-eyes trial), a small one "fewer than
+ * k". */
+static const char *pfmt(const brief *b, int slot, const cor_stats_table *t,
+                        int row, int col, char *buf, size_t n)
+{
+	const char *v = fmt(b, slot, t, row, col, buf, n);
+
+	if (strcmp(v, COR_STATS_X) == 0)
+		snprintf(buf, n, "withheld");
+	else if (v[0] == '<')
+		snprintf(buf, n, "fewer than %s", v + 1);
+	else
+		return v;
+	return buf;
+}
+
 /* A count with thousands separators: "20,000". */
 static const char *grp(long long v, char *buf, size_t n)
 {
@@ -839,6 +856,21 @@ static const char *cases_w(const brief *b)
 	return b->req->county ? "linked cases" : "cases";
 }
 
+/* The base of the share in row `row`, column cs of the summary, in words:
+ * "all cases" when it is of all cases (the cases without a recorded age
+ * or sex were 1..k-1: kind overview then divides by the case total), else
+ * "cases with a recorded <what>". */
+static const char *base_words(brief *b, const cor_stats_table *sum,
+                              int row, int cs, const char *what)
+{
+	int cn = cor_stats_col_find(sum, "n");
+	const cor_stats_cell *c = &sum->rows[row].cells[cs];
+
+	if (cn >= 0 && c->d == sum->rows[0].cells[cn].n)
+		return bprintf(b, "all %s", cases_w(b));
+	return bprintf(b, "%s with a recorded %s", cases_w(b), what);
+}
+
 /* County brief: the cases of the request are those LINKED to the county
  * (identified in, coming from or routed through it; see cor_stats_req).
  * The count identified IN the county is column "n" of its row of table
@@ -1156,7 +1188,7 @@ static int page_headline(brief *b)
 
 			snprintf(s1, sizeof(s1), "In %s, %s cases were "
 			         "identified on %s: %s on %s and %s on %s.",
-			         b->ql, fmt(b, R_BR, sum, 0, cn, buf,
+			         b->ql, pfmt(b, R_BR, sum, 0, cn, buf,
 			         sizeof(buf)), area(b),
 			         change_words(b,
 			         &sum->rows[0].cells[c1], w1, sizeof(w1)),
@@ -1181,13 +1213,35 @@ static int page_headline(brief *b)
 		} else if (rm >= 0 && rw >= 0 && cs >= 0) {
 			char m1[160], m2[160];
 
-			snprintf(s2, sizeof(s2), "Minors were %s of %s with a "
-			         "recorded age and women and girls %s of %s "
-			         "with a recorded sex%s%s%s.",
-			         fmt(b, R_BR, sum, rm, cs, m1, sizeof(m1)),
-			         cases_w(b),
-			         fmt(b, R_BR, sum, rw, cs, m2, sizeof(m2)),
-			         cases_w(b),
+			char c1s[240], c2s[240];
+			int wm = sum->rows[rm].cells[cs].status ==
+			         COR_CELL_SUPPRESSED;
+			int ww = sum->rows[rw].cells[cs].status ==
+			         COR_CELL_SUPPRESSED;
+
+			/* a withheld share is said, not printed as "x" */
+			if (wm)
+				snprintf(c1s, sizeof(c1s), "The share%s of "
+				         "minors%s withheld", ww ? "s" : "",
+				         ww ? " and of women and girls are" :
+				         " is");
+			else
+				snprintf(c1s, sizeof(c1s), "Minors were %s of "
+				         "%s", fmt(b, R_BR, sum, rm, cs, m1,
+				         sizeof(m1)), base_words(b, sum, rm, cs,
+				         "age"));
+			if (wm && ww)
+				c2s[0] = '\0';
+			else if (ww)
+				snprintf(c2s, sizeof(c2s), "; the share of "
+				         "women and girls is withheld");
+			else
+				snprintf(c2s, sizeof(c2s), "%swomen and girls "
+				         "%s%s of %s", wm ? "; " : " and ",
+				         wm ? "were " : "", fmt(b, R_BR, sum, rw,
+				         cs, m2, sizeof(m2)), base_words(b, sum,
+				         rw, cs, "sex"));
+			snprintf(s2, sizeof(s2), "%s%s%s%s%s.", c1s, c2s,
 			         ex && ex->nrow ? "; the leading form of "
 			         "exploitation was " : "",
 			         ex && ex->nrow ? lower(humanise(b, code_name(

@@ -219,10 +219,15 @@ static void headline_consistent(const cor_stats_result *r, const char *who,
 	rf = row_codes(A, "female", NULL);
 	r08 = row_codes(A, NULL, "0--8");
 	r917 = row_codes(A, NULL, "9--17");
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 2; m++) {
 		const cor_stats_cell *h = &S->rows[m == 0 ? rw : rm].cells[1];
+		const cor_stats_cell *sh = &S->rows[m == 0 ? rw : rm].cells[2];
 
 		*forced += is_wh(h) && h->n >= r->k;
+		/* the shares are of all cases: their base is the printed
+		 * (or withheld) case total, never a count of its own */
+		if (sh->status == COR_CELL_OK)
+			assert_int_equal(sh->d, S->rows[0].cells[1].n);
 	}
 	if (rf >= 0 && A->rows[rf].cells[2].n == S->rows[rw].cells[1].n) {
 		(*checked)++;
