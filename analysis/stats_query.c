@@ -3777,10 +3777,17 @@ static int run_family(PGconn *conn, const cor_stats_req *req,
  * girls, which gives away its base and with it the unknown-sex total
  * the brief withheld). The brief itself, raw and unsuppressed runs have
  * none. */
+static int window_refused(const cor_stats_req *q, cor_err *err);
+
 static int has_master(const cor_stats_req *req)
 {
+	cor_stats_req mq = *req;
+	cor_err e;
+
+	/* a brief is one quarter: a trend over several has none */
+	mq.kind = COR_STATS_BRIEF;
 	return req->kind != COR_STATS_BRIEF && !req->raw &&
-	       !req->no_suppress;
+	       !req->no_suppress && window_refused(&mq, &e) == 0;
 }
 
 /* The master of req (has_master), or *out NULL when req has none or the

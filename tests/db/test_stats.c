@@ -671,6 +671,24 @@ static void test_window_rules(void **state)
 			                 PQTRANS_IDLE);
 		}
 	}
+	/* a county's trend over whole quarters (its family has no brief
+	 * master: a brief is one quarter) */
+	{
+		cor_stats_req req;
+		cor_stats_result *r;
+		cor_err err;
+
+		cor_stats_req_init(&req);
+		req.kind = COR_STATS_TREND;
+		req.county = "KE011";
+		assert_int_equal(cor_stats_parse_bound("2017Q1", 0, req.from,
+		                                       &err), 0);
+		assert_int_equal(cor_stats_parse_bound("2019Q4", 1, req.to,
+		                                       &err), 0);
+		r = run_req(&req);
+		assert_non_null(cor_stats_table_find(r, "series"));
+		cor_stats_result_free(r);
+	}
 }
 
 /* Issue: unknown filter values are usage errors naming the value. */
