@@ -1008,36 +1008,31 @@ static void test_deidentification(void **state)
 	assert_true(checked > 100);
 }
 
-/* Two loads of one content under two names at the same time (each name
- * new: the content check waits for the hash made while loading), into
- * tables of their own: one loads, one no-ops, nothing is left of it. */
-static void test_concurrent_two_names(void **state)
+/* Loads p0 and p1 at the same time in two processes (own connections;
+ * child_min: o.child_table_min_bytes, -1 = default) and counts how many
+ * loaded (*loaded) and how many found the content already loaded. */
+static void race_two(const char *p0, const char *p1, long child_min,
+                     int *loaded, int *already)
 {
-	char dir[512], path[2][600], hex[65];
-	cor_synth_opts so = { 3000, 11, 2018, 1, 2018, 4 };
-	cor_err e;
+	const char *path[2] = { p0, p1 };
 	pid_t pid[2];
-	int loaded = 0, already = 0;
-	long tables = n_child_tables();
 
-	(void)state;
-	cor_test_tmpdir(dir, sizeof(dir));
-	synth_file(dir, "twin-a.csv", &so, path[0], sizeof(path[0]));
-	synth_file(dir, "twin-b.csv", &so, path[1], sizeof(path[1]));
-	file_sha256_hex(path[0], hex);
+	*loaded = *already = 0;
 	for (int i = 0; i < 2; i++) {
 		pid[i] = fork();
 		assert_true(pid[i] >= 0);
 		if (pid[i] == 0) {
 			cor_etl_opts o;
 			cor_etl_result r;
+			cor_err e;
 			PGconn *c = cor_db_connect(NULL, &e);
 			int rc;
 
 			if (c == NULL)
 				_exit(2);
 			opts(&o);
-			o.child_table_min_bytes = 0;
+			if (child_min >= 0)
+				o.child_table_min_bytes = child_min;
 			rc = cor_etl_load_file(c, path[i], &o, &r, &e);
 			PQfinish(c);
 			_exit(rc != 0 ? 1 : r.already_loaded ? 11 : 10);
@@ -1048,9 +1043,27 @@ static void test_concurrent_two_names(void **state)
 
 		assert_int_equal(waitpid(pid[i], &st, 0), pid[i]);
 		assert_true(WIFEXITED(st));
-		loaded += WEXITSTATUS(st) == 10;
-		already += WEXITSTATUS(st) == 11;
+		*loaded += WEXITSTATUS(st) == 10;
+		*already += WEXITSTATUS(st) == 11;
 	}
+}
+
+/* Two loads of one content under two names at the same time (each name
+ * new: the content check waits for the hash made while loading), into
+ * tables of their own: one loads, one no-ops, nothing is left of it. */
+static void test_concurrent_two_names(void **state)
+{
+	char dir[512], path[2][600], hex[65];
+	cor_synth_opts so = { 3000, 11, 2018, 1, 2018, 4 };
+	int loaded = 0, already = 0;
+	long tables = n_child_tables();
+
+	(void)state;
+	cor_test_tmpdir(dir, sizeof(dir));
+	synth_file(dir, "twin-a.csv", &so, path[0], sizeof(path[0]));
+	synth_file(dir, "twin-b.csv", &so, path[1], sizeof(path[1]));
+	file_sha256_hex(path[0], hex);
+	race_two(path[0], path[1], 0, &loaded, &already);
 	assert_int_equal(loaded, 1);
 	assert_int_equal(already, 1);
 	assert_int_equal(q1("SELECT count(*) FROM batch WHERE file_name LIKE "
@@ -1069,38 +1082,12 @@ static void test_concurrent(void **state)
 {
 	char dir[512], path[600];
 	cor_synth_opts so = { 20000, 7, 2018, 1, 2018, 4 };
-	cor_err e;
-	pid_t pid[2];
 	int loaded = 0, already = 0;
 
 	(void)state;
 	cor_test_tmpdir(dir, sizeof(dir));
 	synth_file(dir, "conc.csv", &so, path, sizeof(path));
-	for (int i = 0; i < 2; i++) {
-		pid[i] = fork();
-		assert_true(pid[i] >= 0);
-		if (pid[i] == 0) {
-			cor_etl_opts o;
-			cor_etl_result r;
-			PGconn *c = cor_db_connect(NULL, &e);
-			int rc;
-
-			if (c == NULL)
-				_exit(2);
-			opts(&o);
-			rc = cor_etl_load_file(c, path, &o, &r, &e);
-			PQfinish(c);
-			_exit(rc != 0 ? 1 : r.already_loaded ? 11 : 10);
-		}
-	}
-	for (int i = 0; i < 2; i++) {
-		int st;
-
-		assert_int_equal(waitpid(pid[i], &st, 0), pid[i]);
-		assert_true(WIFEXITED(st));
-		loaded += WEXITSTATUS(st) == 10;
-		already += WEXITSTATUS(st) == 11;
-	}
+	race_two(path, path, -1, &loaded, &already);
 	assert_int_equal(loaded, 1);
 	assert_int_equal(already, 1);
 	assert_int_equal(q1("SELECT count(*) FROM batch WHERE file_name = "
