@@ -873,6 +873,18 @@ static int kind_overview(run *x)
 			CK(cor_stats_set_na(x->r, ti, ri, 6, "no period given"));
 			continue;
 		}
+		if (m > 0 && !x->req->no_suppress) {
+			/* minors, women and girls of the previous and the
+			 * year-earlier quarter: their own quarter's output
+			 * suppressed them with its own tables (a complement
+			 * there, e.g. with the female total, would be printed
+			 * here; fourth and fifth user trials); the rate
+			 * ratios give them away too. Published there only. */
+			for (int c = 3; c <= 6; c++)
+				CK(cor_stats_set_na(x->r, ti, ri, c,
+				                    COR_STATS_NA_OWN_PERIOD));
+			continue;
+		}
 		CK(cor_stats_set_count(x->r, ti, ri, 3, tot[1][num[m]]));
 		CK(cor_stats_set_rr(x->r, ti, ri, 4, tot[0][num[m]],
 		                    tot[1][num[m]], ref(ti, ri, 1),

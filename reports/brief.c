@@ -132,6 +132,14 @@ static char *no_minus_zero(char *s)
 	return s;
 }
 
+/* 1 when cell c is not published here because its own period's output
+ * publishes it. */
+static int own_period(const cor_stats_cell *c)
+{
+	return c->status == COR_CELL_NA && c->reason != NULL &&
+	       strcmp(c->reason, COR_STATS_NA_OWN_PERIOD) == 0;
+}
+
 static const char *change_words(const brief *b, const cor_stats_cell *rr,
                                 char *buf, size_t n)
 {
@@ -983,6 +991,10 @@ static int page_headline(brief *b)
 				        "from or passing through the county";
 			}
 		}
+		/* minors, women and girls: the earlier quarters' own
+		 * briefs publish them (COR_STATS_NA_OWN_PERIOD) */
+		if (c1 >= 0 && own_period(&sum->rows[r].cells[c1]))
+			c1 = c2 = -1;
 		if (c1 >= 0)
 			f->detail[f->detail[0] ? 1 : 0] = bprintf(b,
 				"vs %s: %s", b->qprev, change_words(

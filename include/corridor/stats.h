@@ -97,6 +97,11 @@ typedef enum cor_stats_by {
 	COR_BY_YEAR         /* period label "2019" */
 } cor_stats_by;
 
+/* Reason of a cell not published in this output because the output of
+ * its own period publishes it (with its own disclosure control): the
+ * previous and year-earlier minors and women and girls of the summary. */
+#define COR_STATS_NA_OWN_PERIOD "published in that period's output"
+
 /* Most COUNT cells a derived cell depends on (cor_stats_cell.dep). */
 #define COR_STATS_MAXDEP 4
 
