@@ -8,6 +8,7 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -951,6 +952,223 @@ out:
 	return rc;
 }
 
+/* ---- bounds audit ------------------------------------------------------ */
+
+/* What a reader knows of a cell of a constraint: a published count
+ * exactly; a withheld primary one (printed "<k") lies in 1..k-1; a
+ * withheld complement ("x") is 0 or at least k, taken as at least k when
+ * it is not 0 (a reader who guesses "not 0" is right almost always; the
+ * fifth user trial did). BIG: no upper bound. */
+#define BIG (LLONG_MAX / 4)
+
+static void known_range(const cor_stats_cell *c, int k, long long *lo,
+                        long long *hi)
+{
+	if (!is_sup(c)) {
+		*lo = *hi = c->n;
+	} else if (c->primary) {
+		*lo = 1;
+		*hi = k - 1;
+	} else {
+		*lo = c->n >= k ? k : 0;
+		*hi = BIG;
+	}
+}
+
+/* Working state of the bounds audit: per cell (numbered like the exact
+ * audit's) its range and the constraint that last narrowed each end. */
+typedef struct bounds {
+	int *off;
+	long long *lo, *hi;
+	int *why_lo, *why_hi;
+} bounds;
+
+static int bcell(const cor_stats_result *r, const bounds *b, cor_stats_ref a)
+{
+	return b->off[a.table] + a.row * r->tables[a.table].ncol + a.col;
+}
+
+/* The smallest published count (n > 0; fixed 1 never, fixed 2 only with
+ * keep) of constraint cn, or NULL. */
+static cor_stats_cell *bpick(cor_stats_result *r,
+                             const cor_stats_constraint *cn, int keep)
+{
+	cor_stats_cell *best = NULL;
+
+	for (int m = -1; m < cn->nmem; m++) {
+		cor_stats_cell *x = cell_ref(r, m < 0 ? cn->total : cn->mem[m]);
+
+		if (is_sup(x) || x->status != COR_CELL_OK || x->n <= 0 ||
+		    x->fixed == 1 || (x->fixed == 2 && !keep))
+			continue;
+		if (best == NULL || x->n < best->n)
+			best = x;
+	}
+	return best;
+}
+
+/* Opens the range of withheld cell no (pinned: lo == hi): withholds a
+ * published cell of a constraint that narrowed it, or else opens a
+ * pinned withheld cell of such a constraint (a row of small cells whose
+ * margin is pinned by the margins' own total). 1 when a cell was
+ * withheld. */
+static int bunpin(cor_stats_result *r, bounds *b, int no, int keep,
+                  int depth)
+{
+	int why[2] = { b->why_lo[no], b->why_hi[no] };
+
+	for (int w = 0; w < 2; w++) {
+		cor_stats_cell *x;
+
+		if (why[w] < 0)
+			continue;
+		x = bpick(r, &r->cons[why[w]], keep);
+		if (x != NULL) {
+			withhold(x, 0);
+			return 1;
+		}
+	}
+	for (int w = 0; depth < 4 && w < 2; w++) {
+		const cor_stats_constraint *cn;
+
+		if (why[w] < 0)
+			continue;
+		cn = &r->cons[why[w]];
+		for (int m = -1; m < cn->nmem; m++) {
+			int c = bcell(r, b, m < 0 ? cn->total : cn->mem[m]);
+
+			if (c != no && is_sup(cell_ref(r, m < 0 ? cn->total :
+			                               cn->mem[m])) &&
+			    b->lo[c] == b->hi[c] &&
+			    bunpin(r, b, c, keep, depth + 1))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* One round of the bounds audit (interval propagation over the
+ * constraints, as a reader narrows "<5" and "x" by the printed totals
+ * until nothing moves; fifth user trial: a male total 5 printed over five
+ * male cells "<5" gave each of them as 1, and 608 small cells of 132
+ * briefs came back this way). The first withheld small count whose range
+ * shrinks to one value is opened (bunpin). *added: cells withheld (0 or
+ * 1); *stuck: disclosed cells with nothing left to withhold. Returns 0 or
+ * COR_ENOMEM. Not an LP: propagation misses bounds that need several
+ * constraints at once; the exact audit covers equalities. */
+static int bounds_round(cor_stats_result *r, int k, int *added, int *stuck)
+{
+	bounds b;
+	int ncell = 0, rc = 0, changed = 1;
+
+	*added = *stuck = 0;
+	memset(&b, 0, sizeof(b));
+	b.off = calloc((size_t)r->ntable + 1, sizeof(*b.off));
+	if (b.off == NULL)
+		return COR_ENOMEM;
+	for (int ti = 0; ti < r->ntable; ti++) {
+		b.off[ti] = ncell;
+		ncell += r->tables[ti].nrow * r->tables[ti].ncol;
+	}
+	b.lo = malloc(((size_t)ncell + 1) * sizeof(*b.lo));
+	b.hi = malloc(((size_t)ncell + 1) * sizeof(*b.hi));
+	b.why_lo = malloc(((size_t)ncell + 1) * sizeof(*b.why_lo));
+	b.why_hi = malloc(((size_t)ncell + 1) * sizeof(*b.why_hi));
+	if (b.lo == NULL || b.hi == NULL || b.why_lo == NULL ||
+	    b.why_hi == NULL) {
+		rc = COR_ENOMEM;
+		goto out;
+	}
+	for (int ti = 0; ti < r->ntable; ti++) {
+		const cor_stats_table *t = &r->tables[ti];
+
+		for (int i = 0; i < t->nrow; i++)
+			for (int j = 0; j < t->ncol; j++) {
+				int c = b.off[ti] + i * t->ncol + j;
+
+				known_range(&t->rows[i].cells[j], k, &b.lo[c],
+				            &b.hi[c]);
+				b.why_lo[c] = b.why_hi[c] = -1;
+			}
+	}
+	/* total = sum of members: each side bounds the other */
+	for (int pass = 0; changed && pass < 64; pass++) {
+		changed = 0;
+		for (int ci = 0; ci < r->ncons; ci++) {
+			const cor_stats_constraint *cn = &r->cons[ci];
+			int tno = bcell(r, &b, cn->total);
+			long long slo = 0, shi = 0;
+
+			for (int m = 0; m < cn->nmem; m++) {
+				int c = bcell(r, &b, cn->mem[m]);
+
+				slo += b.lo[c];
+				shi = shi >= BIG || b.hi[c] >= BIG ? BIG :
+				      shi + b.hi[c];
+			}
+			if (slo > b.lo[tno]) {
+				b.lo[tno] = slo;
+				b.why_lo[tno] = ci;
+				changed = 1;
+			}
+			if (shi < b.hi[tno]) {
+				b.hi[tno] = shi;
+				b.why_hi[tno] = ci;
+				changed = 1;
+			}
+			for (int m = 0; m < cn->nmem; m++) {
+				int c = bcell(r, &b, cn->mem[m]);
+				long long olo = slo - b.lo[c];
+				long long ohi = shi >= BIG ? BIG :
+				                shi - b.hi[c];
+				long long nlo = ohi >= BIG ? b.lo[c] :
+				                b.lo[tno] - ohi;
+				long long nhi = b.hi[tno] >= BIG ? b.hi[c] :
+				                b.hi[tno] - olo;
+
+				if (nlo > b.lo[c]) {
+					b.lo[c] = nlo;
+					b.why_lo[c] = ci;
+					changed = 1;
+				}
+				if (nhi < b.hi[c]) {
+					b.hi[c] = nhi;
+					b.why_hi[c] = ci;
+					changed = 1;
+				}
+			}
+		}
+	}
+	/* the first disclosed small count is opened; the caller reruns the
+	 * audits after each added cell */
+	for (int ti = 0; ti < r->ntable && *added == 0; ti++) {
+		const cor_stats_table *t = &r->tables[ti];
+
+		for (int i = 0; i < t->nrow && *added == 0; i++)
+			for (int j = 0; j < t->ncol && *added == 0; j++) {
+				const cor_stats_cell *c = &t->rows[i].cells[j];
+				int no = b.off[ti] + i * t->ncol + j;
+
+				if (t->cols[j].type != COR_COL_COUNT ||
+				    !is_sup(c) || !c->primary ||
+				    b.lo[no] < b.hi[no])
+					continue;
+				if (bunpin(r, &b, no, 0, 0) ||
+				    bunpin(r, &b, no, 1, 0))
+					*added = 1;
+				else
+					(*stuck)++;
+			}
+	}
+out:
+	free(b.lo);
+	free(b.hi);
+	free(b.why_lo);
+	free(b.why_hi);
+	free(b.off);
+	return rc;
+}
+
 /* Refits the Poisson trend on the published periods when a period count is
  * withheld (a GLM with intercept has sum(fitted) = sum(observed), so
  * fitted values over all periods would give away the withheld total). */
@@ -1311,12 +1529,22 @@ int cor_stats_suppress_family(cor_stats_result *r, int k,
 	 * count is determined by the published cells (terminates: every
 	 * round withholds at least one more cell or stops) */
 	for (;;) {
+		int badd = 0, bstuck = 0;
+
 		greedy_pass(r);
 		rc = audit_round(r, &added, &stuck, err);
 		if (rc != 0)
 			return rc;
-		if (added == 0)
+		if (added > 0)
+			continue;
+		/* no equality gives a withheld count back: then the
+		 * bounds ("<k" is 1..k-1, "x" is 0 or >= k) */
+		if (bounds_round(r, k, &badd, &bstuck) != 0)
+			return cor_err_set(err, COR_ENOMEM, "out of memory");
+		if (badd == 0) {
+			stuck += bstuck;
 			break;
+		}
 	}
 	if (stuck > 0 &&
 	    cor_stats_warn(r, "disclosure control: %d withheld cells are "

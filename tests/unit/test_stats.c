@@ -828,6 +828,64 @@ static void test_suppression_family(void **state)
 	cor_stats_result_free(nat);
 }
 
+/* One table: rows A.. with counts v[0..n-1] and a margin "Total". */
+static cor_stats_result *row_of_counts(const long long *v, int n)
+{
+	static const cor_stats_col cols[] = {
+		{ "leg", "leg", "#loc", COR_COL_CODE, 0 },
+		{ "n", "cases", "#affected+num", COR_COL_COUNT, 0 },
+	};
+	cor_stats_result *r = cor_stats_result_new(COR_STATS_SEGMENTS, 5);
+	cor_stats_ref mem[8], tot = { 0, n, 1 };
+	long long sum = 0;
+	char code[2] = "A";
+
+	assert_non_null(r);
+	assert_int_equal(cor_stats_table_add(r, "legs", "legs", cols, 2), 0);
+	for (int i = 0; i < n; i++) {
+		code[0] = (char)('A' + i);
+		assert_int_equal(cor_stats_row_add(r, 0, 0), i);
+		assert_int_equal(cor_stats_set_code(r, 0, i, 0, code, NULL), 0);
+		assert_int_equal(cor_stats_set_count(r, 0, i, 1, v[i]), 0);
+		mem[i] = (cor_stats_ref){ 0, i, 1 };
+		sum += v[i];
+	}
+	assert_int_equal(cor_stats_row_add(r, 0, 1), n);
+	assert_int_equal(cor_stats_set_code(r, 0, n, 0, NULL, "Total"), 0);
+	assert_int_equal(cor_stats_set_count(r, 0, n, 1, sum), 0);
+	assert_int_equal(cor_stats_constrain(r, tot, mem, n), 0);
+	return r;
+}
+
+/* The bounds audit (fifth user trial): "<5" is 1..4, so a printed total
+ * 5 over five withheld cells gives each as 1, and a total 16 over four
+ * gives each as 4, although no equality determines them. The total is
+ * withheld then; a total 6 over five (each 1 or 2) is printed. */
+static void test_suppression_bounds(void **state)
+{
+	static const long long ones[] = { 1, 1, 1, 1, 1 };
+	static const long long fours[] = { 4, 4, 4, 4 };
+	static const long long mixed[] = { 1, 1, 1, 1, 2 };
+	cor_stats_result *r;
+	cor_err e;
+
+	(void)state;
+	r = row_of_counts(ones, 5);
+	assert_int_equal(cor_stats_suppress(r, 5, &e), 0);
+	assert_true(withheld(r, 0) && withheld(r, 4));
+	assert_true(withheld(r, 5));            /* the total */
+	cor_stats_result_free(r);
+	r = row_of_counts(fours, 4);
+	assert_int_equal(cor_stats_suppress(r, 5, &e), 0);
+	assert_true(withheld(r, 4));
+	cor_stats_result_free(r);
+	r = row_of_counts(mixed, 5);
+	assert_int_equal(cor_stats_suppress(r, 5, &e), 0);
+	assert_false(withheld(r, 5));           /* each cell 1 or 2 */
+	assert_int_equal(r->suppressed, 5);
+	cor_stats_result_free(r);
+}
+
 /* Without complementary suppression the audit finds recoverable cells:
  * the audit itself can fail. */
 static void test_suppression_audit_detects(void **state)
@@ -1415,6 +1473,7 @@ int main(void)
 		cmocka_unit_test(test_suppression),
 		cmocka_unit_test(test_suppression_linked),
 		cmocka_unit_test(test_suppression_family),
+		cmocka_unit_test(test_suppression_bounds),
 		cmocka_unit_test(test_suppression_audit_detects),
 		cmocka_unit_test(test_suppression_chain_od),
 		cmocka_unit_test(test_trend_refit_published),
