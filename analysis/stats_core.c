@@ -19,12 +19,25 @@ static const char *const kind_names[COR_STATS_NKINDS] = {
 	"counties", "incidents", "stocks", "brief",
 };
 
+int cor_stats_k_default(void)
+{
+	const char *v = getenv("CORRIDOR_K");
+	char *end;
+	long k;
+
+	if (v == NULL || *v == '\0')
+		return COR_STATS_K_DEFAULT;
+	k = strtol(v, &end, 10);
+	return *end == '\0' && k >= 2 && k <= 1000 ? (int)k :
+	       COR_STATS_K_DEFAULT;
+}
+
 void cor_stats_req_init(cor_stats_req *req)
 {
 	memset(req, 0, sizeof(*req));
 	req->kind = COR_STATS_OVERVIEW;
 	req->by = COR_BY_QUARTER;
-	req->k = COR_STATS_K_DEFAULT;
+	req->k = cor_stats_k_default();
 	req->buffer_km = COR_STATS_BUFFER_KM;
 	req->top = COR_STATS_TOP_DEFAULT;
 }

@@ -3606,7 +3606,23 @@ static int policy_refused(const cor_stats_req *q, cor_err *err)
 {
 	int rc = filter_refused(q, err);
 
-	return rc != 0 ? rc : window_refused(q, err);
+	if (rc == 0)
+		rc = window_refused(q, err);
+	/* one threshold for every published output (fifth user trial:
+	 * the --k 10 brief printed cells the --k 5 brief withheld as
+	 * complements, which gave a 2 back) */
+	if (rc == 0 && !q->no_suppress && !q->raw &&
+	    q->k != cor_stats_k_default())
+		rc = cor_err_set(err, COR_EPERM, "--k %d with disclosure "
+		                 "control is refused: every published output "
+		                 "uses this installation's threshold, k = %d "
+		                 "(environment variable CORRIDOR_K); outputs of "
+		                 "two thresholds side by side give back the cells "
+		                 "one withholds and the other prints. For "
+		                 "analysis, the owner of case_record can use "
+		                 "corridor stats --no-suppress (NOT FOR "
+		                 "PUBLICATION)", q->k, cor_stats_k_default());
+	return rc;
 }
 
 static int check_codes(run *x)

@@ -37,7 +37,8 @@ static void usage(FILE *fp)
 	        "                  its own connection (1-64; default: the "
 	        "number of\n"
 	        "                  CPUs, at most 8)\n"
-	        "  --k N           disclosure threshold (default 5, >= 2)\n"
+	        "  --k N           disclosure threshold: this installation's\n"
+	        "                  (CORRIDOR_K, default 5); another is refused\n"
 	        "  -o, --output F  output file (written atomically), or "
 	        "directory\n\n"
 	        "The document date is $SOURCE_DATE_EPOCH when set, else the "
@@ -324,7 +325,7 @@ int cmd_brief(int argc, char **argv, cor_ctx *ctx)
 	int c, rc, jobs_given = 0;
 
 	memset(&req, 0, sizeof(req));
-	req.k = 5;
+	req.k = cor_stats_k_default();
 	req.date = -1;
 	cor_err_clear(&err);
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {

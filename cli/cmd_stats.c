@@ -61,7 +61,7 @@ static void usage(FILE *fp)
 	        "Exit status: 0 ok, 2 usage, 3/4 database, 5 file, 6 "
 	        "completed with\nwarnings (a statistic not estimable), 7 "
 	        "refused.\n",
-	        COR_STATS_K_DEFAULT, COR_STATS_TOP_DEFAULT,
+	        cor_stats_k_default(), COR_STATS_TOP_DEFAULT,
 	        COR_STATS_BUFFER_KM);
 }
 

@@ -249,7 +249,8 @@ static int run_kind(brief *b, int slot, cor_stats_kind kind,
 		return 0;
 	}
 	b->r[slot] = NULL;
-	if (rc == COR_EDB || rc == COR_ENOMEM || rc == COR_ECONNECT) {
+	if (rc == COR_EDB || rc == COR_ENOMEM || rc == COR_ECONNECT ||
+	    rc == COR_EPERM) {
 		*b->err = e;
 		return rc;
 	}
@@ -2345,7 +2346,7 @@ int cor_brief_national(PGconn *conn, const cor_brief_req *req,
 		return err->code;
 	/* the request run_kind makes for R_BR, without the county */
 	kind_req(&rq, COR_STATS_BRIEF, b.from, b.to, COR_BY_QUARTER,
-	         req->k > 0 ? req->k : COR_STATS_K_DEFAULT, NULL);
+	         req->k > 0 ? req->k : cor_stats_k_default(), NULL);
 	return cor_stats_run(conn, &rq, out, err);
 }
 
@@ -2369,7 +2370,7 @@ int cor_brief_county_family(PGconn *const *conns, int nconn,
 		return err->code;
 	/* the request run_kind makes for R_BR; the county is set per run */
 	kind_req(&rq, COR_STATS_BRIEF, b.from, b.to, COR_BY_QUARTER,
-	         req->k > 0 ? req->k : COR_STATS_K_DEFAULT, NULL);
+	         req->k > 0 ? req->k : cor_stats_k_default(), NULL);
 	rc = cor_stats_cgraph_load(conns[0], &rq, g, err);
 	if (rc != 0)
 		return rc;
@@ -2408,7 +2409,7 @@ int cor_brief_write(PGconn *conn, const cor_brief_req *req, const char *path,
 	b.t0 = now_s();
 	if (conn == NULL || req == NULL || path == NULL)
 		return cor_err_set(err, COR_EINVAL, "brief: missing argument");
-	b.k = req->k > 0 ? req->k : COR_STATS_K_DEFAULT;
+	b.k = req->k > 0 ? req->k : cor_stats_k_default();
 	if (b.k < 2)
 		return cor_err_set(err, COR_EINVAL, "k must be at least 2");
 	rc = parse_quarter(&b, req->quarter);

@@ -138,8 +138,15 @@ typedef struct cor_stats_req {
 	                         * the result itself (never publish it) */
 } cor_stats_req;
 
+/* The publication threshold of this installation: environment variable
+ * CORRIDOR_K (an integer 2..1000), else COR_STATS_K_DEFAULT. With
+ * disclosure control every output uses it (cor_stats_run refuses another
+ * k with COR_EPERM): outputs of two thresholds side by side give back
+ * the cells one withholds and the other prints. */
+int cor_stats_k_default(void);
+
 /* Sets defaults: kind OVERVIEW, open window, by quarter, no filters,
- * k = COR_STATS_K_DEFAULT, buffer COR_STATS_BUFFER_KM, top
+ * k = cor_stats_k_default(), buffer COR_STATS_BUFFER_KM, top
  * COR_STATS_TOP_DEFAULT. */
 void cor_stats_req_init(cor_stats_req *req);
 

@@ -671,6 +671,32 @@ static void test_window_rules(void **state)
 			                 PQTRANS_IDLE);
 		}
 	}
+	/* one threshold for every published output: another k is refused
+	 * unless it is the installation's (CORRIDOR_K) */
+	{
+		cor_stats_req req;
+		cor_stats_result *r = NULL;
+		cor_err err;
+
+		cor_stats_req_init(&req);
+		assert_int_equal(req.k, 5);
+		req.kind = COR_STATS_OVERVIEW;
+		req.k = 6;
+		snprintf(req.from, sizeof(req.from), "2019-10-01");
+		snprintf(req.to, sizeof(req.to), "2019-12-31");
+		cor_err_clear(&err);
+		assert_int_equal(cor_stats_run(conn, &req, &r, &err),
+		                 COR_EPERM);
+		assert_null(r);
+		assert_non_null(strstr(err.msg, "CORRIDOR_K"));
+		assert_int_equal(setenv("CORRIDOR_K", "6", 1), 0);
+		assert_int_equal(cor_stats_k_default(), 6);
+		r = run_req(&req);
+		assert_int_equal(r->k, 6);
+		cor_stats_result_free(r);
+		assert_int_equal(unsetenv("CORRIDOR_K"), 0);
+		assert_int_equal(cor_stats_k_default(), 5);
+	}
 	/* a county's trend over whole quarters (its family has no brief
 	 * master: a brief is one quarter) */
 	{
