@@ -1001,78 +1001,173 @@ static int bcell(const cor_stats_result *r, const bounds *b, cor_stats_ref a)
 	return b->off[a.table] + a.row * r->tables[a.table].ncol + a.col;
 }
 
-/* The smallest published count (n > 0; fixed 1 never, fixed 2 only with
- * keep) of constraint cn, or NULL. */
-static cor_stats_cell *bpick(cor_stats_result *r,
-                             const cor_stats_constraint *cn, int keep)
+/* Sets every cell's range (known_range) and narrows them over the
+ * constraints (total = sum of members, both ways) until nothing moves;
+ * why_lo/why_hi: the constraint that last narrowed each end (-1: none). */
+static void bprop(cor_stats_result *r, int k, bounds *b)
 {
-	cor_stats_cell *best = NULL;
+	int changed = 1;
 
-	for (int m = -1; m < cn->nmem; m++) {
-		cor_stats_cell *x = cell_ref(r, m < 0 ? cn->total : cn->mem[m]);
+	for (int ti = 0; ti < r->ntable; ti++) {
+		const cor_stats_table *t = &r->tables[ti];
 
-		if (is_sup(x) || x->status != COR_CELL_OK || x->n <= 0 ||
-		    x->fixed == 1 || (x->fixed == 2 && !keep))
-			continue;
-		if (best == NULL || x->n < best->n)
-			best = x;
+		for (int i = 0; i < t->nrow; i++)
+			for (int j = 0; j < t->ncol; j++) {
+				int c = b->off[ti] + i * t->ncol + j;
+
+				known_range(&t->rows[i].cells[j], k, &b->lo[c],
+				            &b->hi[c]);
+				b->why_lo[c] = b->why_hi[c] = -1;
+			}
 	}
-	return best;
-}
+	for (int pass = 0; changed && pass < 64; pass++) {
+		changed = 0;
+		for (int ci = 0; ci < r->ncons; ci++) {
+			const cor_stats_constraint *cn = &r->cons[ci];
+			int tno = bcell(r, b, cn->total);
+			long long slo = 0, shi = 0;
 
-/* Opens the range of withheld cell no (pinned: lo == hi): withholds a
- * published cell of a constraint that narrowed it, or else opens a
- * pinned withheld cell of such a constraint (a row of small cells whose
- * margin is pinned by the margins' own total). 1 when a cell was
- * withheld. */
-static int bunpin(cor_stats_result *r, bounds *b, int no, int keep,
-                  int depth)
-{
-	int why[2] = { b->why_lo[no], b->why_hi[no] };
+			for (int m = 0; m < cn->nmem; m++) {
+				int c = bcell(r, b, cn->mem[m]);
 
-	for (int w = 0; w < 2; w++) {
-		cor_stats_cell *x;
+				slo += b->lo[c];
+				shi = shi >= BIG || b->hi[c] >= BIG ? BIG :
+				      shi + b->hi[c];
+			}
+			if (slo > b->lo[tno]) {
+				b->lo[tno] = slo;
+				b->why_lo[tno] = ci;
+				changed = 1;
+			}
+			if (shi < b->hi[tno]) {
+				b->hi[tno] = shi;
+				b->why_hi[tno] = ci;
+				changed = 1;
+			}
+			for (int m = 0; m < cn->nmem; m++) {
+				int c = bcell(r, b, cn->mem[m]);
+				long long olo = slo - b->lo[c];
+				long long ohi = shi >= BIG ? BIG : shi - b->hi[c];
+				long long nlo = ohi >= BIG ? b->lo[c] :
+				                b->lo[tno] - ohi;
+				long long nhi = b->hi[tno] >= BIG ? b->hi[c] :
+				                b->hi[tno] - olo;
 
-		if (why[w] < 0)
-			continue;
-		x = bpick(r, &r->cons[why[w]], keep);
-		if (x != NULL) {
-			withhold(x, 0);
-			return 1;
+				if (nlo > b->lo[c]) {
+					b->lo[c] = nlo;
+					b->why_lo[c] = ci;
+					changed = 1;
+				}
+				if (nhi < b->hi[c]) {
+					b->hi[c] = nhi;
+					b->why_hi[c] = ci;
+					changed = 1;
+				}
+			}
 		}
 	}
-	for (int w = 0; depth < 4 && w < 2; w++) {
+}
+
+/* Adds the published counts (n > 0, not fixed 1) of constraint ci to the
+ * candidate list cand (refs, no duplicates; at most cap). */
+static void bcands(cor_stats_result *r, int ci, cor_stats_ref *cand,
+                   int *ncand, int cap)
+{
+	const cor_stats_constraint *cn = &r->cons[ci];
+
+	for (int m = -1; m < cn->nmem && *ncand < cap; m++) {
+		cor_stats_ref a = m < 0 ? cn->total : cn->mem[m];
+		const cor_stats_cell *x = cell_ref(r, a);
+		int dup = 0;
+
+		if (is_sup(x) || x->status != COR_CELL_OK || x->n <= 0 ||
+		    x->fixed == 1)
+			continue;
+		for (int q = 0; q < *ncand && !dup; q++)
+			dup = cand[q].table == a.table &&
+			      cand[q].row == a.row && cand[q].col == a.col;
+		if (!dup)
+			cand[(*ncand)++] = a;
+	}
+}
+
+/* Opens disclosed small count no (pinned: lo == hi): tries, smallest
+ * first and kept headline counts last, the published counts of the
+ * constraints that narrowed it and of the constraints that narrowed the
+ * pinned withheld cells of those (a row of small cells pinned by its
+ * margin, the margin by the margins' total); keeps the first one whose
+ * withholding leaves the cell unpinned. 1 when a cell was withheld; 0
+ * when none helps (a pinning no suppression undoes, e.g. k-1 cells "<k"
+ * under a total "<k"). */
+static int bunpin(cor_stats_result *r, int k, bounds *b, int no)
+{
+	cor_stats_ref cand[64];
+	int ncand = 0, why[2] = { b->why_lo[no], b->why_hi[no] };
+
+	for (int w = 0; w < 2; w++)
+		if (why[w] >= 0)
+			bcands(r, why[w], cand, &ncand, 64);
+	for (int w = 0; w < 2; w++) {
 		const cor_stats_constraint *cn;
 
 		if (why[w] < 0)
 			continue;
 		cn = &r->cons[why[w]];
 		for (int m = -1; m < cn->nmem; m++) {
-			int c = bcell(r, b, m < 0 ? cn->total : cn->mem[m]);
+			cor_stats_ref a = m < 0 ? cn->total : cn->mem[m];
+			int c = bcell(r, b, a);
 
-			if (c != no && is_sup(cell_ref(r, m < 0 ? cn->total :
-			                               cn->mem[m])) &&
-			    b->lo[c] == b->hi[c] &&
-			    bunpin(r, b, c, keep, depth + 1))
-				return 1;
+			if (c == no || !is_sup(cell_ref(r, a)) ||
+			    b->lo[c] != b->hi[c])
+				continue;
+			if (b->why_lo[c] >= 0)
+				bcands(r, b->why_lo[c], cand, &ncand, 64);
+			if (b->why_hi[c] >= 0)
+				bcands(r, b->why_hi[c], cand, &ncand, 64);
 		}
 	}
+	/* smallest first, kept headline counts (fixed 2) last */
+	for (int a = 1; a < ncand; a++)
+		for (int z = a; z > 0; z--) {
+			const cor_stats_cell *x = cell_ref(r, cand[z - 1]);
+			const cor_stats_cell *y = cell_ref(r, cand[z]);
+
+			if ((x->fixed == 2) > (y->fixed == 2) ||
+			    ((x->fixed == 2) == (y->fixed == 2) &&
+			     x->n > y->n)) {
+				cor_stats_ref t = cand[z - 1];
+
+				cand[z - 1] = cand[z];
+				cand[z] = t;
+			}
+		}
+	for (int q = 0; q < ncand && q < 16; q++) {
+		cor_stats_cell *x = cell_ref(r, cand[q]);
+
+		withhold(x, 0);
+		bprop(r, k, b);
+		if (b->lo[no] < b->hi[no])
+			return 1;
+		x->status = COR_CELL_OK;        /* no help: published again */
+		x->primary = 0;
+	}
+	bprop(r, k, b);
 	return 0;
 }
 
 /* One round of the bounds audit (interval propagation over the
  * constraints, as a reader narrows "<5" and "x" by the printed totals
  * until nothing moves; fifth user trial: a male total 5 printed over five
- * male cells "<5" gave each of them as 1, and 608 small cells of 132
- * briefs came back this way). The first withheld small count whose range
- * shrinks to one value is opened (bunpin). *added: cells withheld (0 or
- * 1); *stuck: disclosed cells with nothing left to withhold. Returns 0 or
+ * male cells "<5" gave each of them as 1, and 608 small counts of 132
+ * briefs came back this way). The first disclosed small count that a
+ * withheld cell can open is opened (bunpin). *added: cells withheld (0 or
+ * 1); *stuck: disclosed small counts nothing opens. Returns 0 or
  * COR_ENOMEM. Not an LP: propagation misses bounds that need several
  * constraints at once; the exact audit covers equalities. */
 static int bounds_round(cor_stats_result *r, int k, int *added, int *stuck)
 {
 	bounds b;
-	int ncell = 0, rc = 0, changed = 1;
+	int ncell = 0, rc = 0;
 
 	*added = *stuck = 0;
 	memset(&b, 0, sizeof(b));
@@ -1092,68 +1187,7 @@ static int bounds_round(cor_stats_result *r, int k, int *added, int *stuck)
 		rc = COR_ENOMEM;
 		goto out;
 	}
-	for (int ti = 0; ti < r->ntable; ti++) {
-		const cor_stats_table *t = &r->tables[ti];
-
-		for (int i = 0; i < t->nrow; i++)
-			for (int j = 0; j < t->ncol; j++) {
-				int c = b.off[ti] + i * t->ncol + j;
-
-				known_range(&t->rows[i].cells[j], k, &b.lo[c],
-				            &b.hi[c]);
-				b.why_lo[c] = b.why_hi[c] = -1;
-			}
-	}
-	/* total = sum of members: each side bounds the other */
-	for (int pass = 0; changed && pass < 64; pass++) {
-		changed = 0;
-		for (int ci = 0; ci < r->ncons; ci++) {
-			const cor_stats_constraint *cn = &r->cons[ci];
-			int tno = bcell(r, &b, cn->total);
-			long long slo = 0, shi = 0;
-
-			for (int m = 0; m < cn->nmem; m++) {
-				int c = bcell(r, &b, cn->mem[m]);
-
-				slo += b.lo[c];
-				shi = shi >= BIG || b.hi[c] >= BIG ? BIG :
-				      shi + b.hi[c];
-			}
-			if (slo > b.lo[tno]) {
-				b.lo[tno] = slo;
-				b.why_lo[tno] = ci;
-				changed = 1;
-			}
-			if (shi < b.hi[tno]) {
-				b.hi[tno] = shi;
-				b.why_hi[tno] = ci;
-				changed = 1;
-			}
-			for (int m = 0; m < cn->nmem; m++) {
-				int c = bcell(r, &b, cn->mem[m]);
-				long long olo = slo - b.lo[c];
-				long long ohi = shi >= BIG ? BIG :
-				                shi - b.hi[c];
-				long long nlo = ohi >= BIG ? b.lo[c] :
-				                b.lo[tno] - ohi;
-				long long nhi = b.hi[tno] >= BIG ? b.hi[c] :
-				                b.hi[tno] - olo;
-
-				if (nlo > b.lo[c]) {
-					b.lo[c] = nlo;
-					b.why_lo[c] = ci;
-					changed = 1;
-				}
-				if (nhi < b.hi[c]) {
-					b.hi[c] = nhi;
-					b.why_hi[c] = ci;
-					changed = 1;
-				}
-			}
-		}
-	}
-	/* the first disclosed small count is opened; the caller reruns the
-	 * audits after each added cell */
+	bprop(r, k, &b);
 	for (int ti = 0; ti < r->ntable && *added == 0; ti++) {
 		const cor_stats_table *t = &r->tables[ti];
 
@@ -1166,8 +1200,7 @@ static int bounds_round(cor_stats_result *r, int k, int *added, int *stuck)
 				    !is_sup(c) || !c->primary ||
 				    b.lo[no] < b.hi[no])
 					continue;
-				if (bunpin(r, &b, no, 0, 0) ||
-				    bunpin(r, &b, no, 1, 0))
+				if (bunpin(r, k, &b, no))
 					*added = 1;
 				else
 					(*stuck)++;
