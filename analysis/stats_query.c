@@ -3829,11 +3829,12 @@ static int run_master(PGconn *conn, const cor_stats_req *req,
 	int rc;
 
 	*out = NULL;
-	if (!has_master(req))
-		return 0;
+	if (!has_master(req) || (req->master != NULL && req->county == NULL))
+		return 0;       /* none, or the caller's */
 	mq.kind = COR_STATS_BRIEF;
 	mq.by = COR_BY_QUARTER;
 	mq.linked = NULL;
+	mq.master = NULL;
 	cor_err_clear(&e);
 	rc = cor_stats_run(conn, &mq, out, &e);
 	if (rc == COR_EDB || rc == COR_ENOMEM || rc == COR_ECONNECT) {
@@ -3893,6 +3894,7 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 		return cor_err_set(err, COR_ENOMEM, "out of memory");
 	x.r->req = *req;
 	x.r->req.linked = NULL;         /* borrowed: not kept */
+	x.r->req.master = NULL;
 	memcpy(x.r->req.from, x.from, sizeof(x.from));
 	memcpy(x.r->req.to, x.to, sizeof(x.to));
 	x.r->req.case_type = own(x.r, 0, req->case_type);
@@ -4012,7 +4014,8 @@ int cor_stats_run(PGconn *conn, const cor_stats_req *req,
 			goto out;
 		}
 		links[0] = link;
-		links[1] = master;
+		links[1] = master != NULL ? master : req->county == NULL ?
+		           req->master : NULL;
 		rc = cor_stats_suppress_family(x.r, req->k, links, 2, err);
 		cor_stats_result_free(own_link);
 		if (rc != 0)
@@ -4243,14 +4246,17 @@ int cor_stats_run_counties(PGconn *const *conns, int nconn,
 		bq.by = COR_BY_QUARTER;
 		bq.county = NULL;
 		bq.linked = NULL;
+		bq.master = NULL;
 		bq.raw = 0;
 		masters = calloc((size_t)n + 1, sizeof(*masters));
 		if (masters == NULL)
 			rc = cor_err_set(err, COR_ENOMEM, "out of memory");
-		else
+		else if (req->master == NULL)
 			rc = cor_stats_run(conns[0], &bq, &mbase, err);
 		if (rc == 0)
-			rc = cor_stats_run_counties(conns, nconn, &bq, mbase, g,
+			rc = cor_stats_run_counties(conns, nconn, &bq,
+			                            req->master != NULL ?
+			                            req->master : mbase, g,
 			                            need, masters, err);
 	}
 	/* in P-code order, each linked to base, its master and its
@@ -4323,8 +4329,9 @@ static int run_family(PGconn *conn, const cor_stats_req *req,
                       cor_stats_result **out, cor_err *err)
 {
 	cor_stats_cgraph *g = NULL;
-	cor_stats_result *own_base = NULL, **rs = NULL;
+	cor_stats_result *own_base = NULL, **rs = NULL, *nat_master = NULL;
 	const cor_stats_result *base = req->linked;
+	cor_stats_req fq = *req;
 	unsigned char *want = NULL;
 	PGconn *conns[4];
 	long ncpu;
@@ -4334,8 +4341,19 @@ static int run_family(PGconn *conn, const cor_stats_req *req,
 	rc = policy_refused(req, err);
 	if (rc != 0)
 		return rc;
+	/* the national brief, once: the master of the base and of the
+	 * counties' brief family */
+	if (fq.master == NULL) {
+		cor_stats_req nq = *req;
+
+		nq.county = NULL;
+		rc = run_master(conn, &nq, &nat_master, err);
+		if (rc != 0)
+			goto out;
+		fq.master = nat_master;
+	}
 	if (base == NULL) {
-		rc = run_unfiltered(conn, req, &own_base, err);
+		rc = run_unfiltered(conn, &fq, &own_base, err);
 		if (rc != 0)
 			goto out;
 		base = own_base;
@@ -4370,7 +4388,7 @@ static int run_family(PGconn *conn, const cor_stats_req *req,
 	while (nconn < (ncpu < 4 ? ncpu : 4) &&
 	       (conns[nconn] = conn_twin(conn)) != NULL)
 		nconn++;
-	rc = cor_stats_run_counties(conns, nconn, req, base, g, want, rs,
+	rc = cor_stats_run_counties(conns, nconn, &fq, base, g, want, rs,
 	                            err);
 	while (nconn > 1)
 		PQfinish(conns[--nconn]);
@@ -4385,6 +4403,7 @@ out:
 	free(want);
 	cor_stats_cgraph_free(g);
 	cor_stats_result_free(own_base);
+	cor_stats_result_free(nat_master);
 	return rc;
 }
 

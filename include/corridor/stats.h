@@ -133,6 +133,10 @@ typedef struct cor_stats_req {
 	 * (one more run) unless no_link. */
 	const struct cor_stats_result *linked;
 	int no_link;            /* 1: no linked result (tests, internals) */
+	/* The brief of the same request without a county (the master of
+	 * an unfiltered output, and of the base of a county family),
+	 * already computed, borrowed; NULL: computed when needed. */
+	const struct cor_stats_result *master;
 	int raw;                /* 1: no disclosure control at all, for
 	                         * cor_stats_run_counties, which suppresses
 	                         * the result itself (never publish it) */
@@ -403,7 +407,10 @@ int cor_stats_cgraph_find(const cor_stats_cgraph *g, const char *pcode);
  *
  * out: g->n slots, set to a new result (cor_stats_result_free) for every
  * county that was run, NULL for the others. req->county, linked and raw
- * are ignored; req->no_suppress must be 0. Errors as cor_stats_run (the
+ * are ignored; req->master, when set, is used as the national brief the
+ * counties' masters are linked to (other than brief: each county's
+ * output is also linked to its own brief, the county's member of the
+ * brief family); req->no_suppress must be 0. Errors as cor_stats_run (the
  * first one met); on error every slot is NULL. */
 int cor_stats_run_counties(PGconn *const *conns, int nconn,
                            const cor_stats_req *req,
