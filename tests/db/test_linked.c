@@ -372,13 +372,15 @@ static long declared_stuck(const cor_stats_result *r)
 	return 0;
 }
 
-/* Counts the COUNT cells equal in a and b (same table, row key and
- * column) and, of those, the ones withheld in one and published in the
- * other (a leak: the published one gives the withheld one back); names
- * the first leak when fail is set. */
+/* Counts the cells of column type `type` (COUNT: n; SHARE: n and d)
+ * equal in a and b (same table, row key and column) and, of those, the
+ * ones withheld in one and published in the other (a leak: the published
+ * one gives the withheld one back); names the first leak when fail is
+ * set. */
 static void compare_pair(const cor_stats_result *a, const char *an,
                          const cor_stats_result *b, const char *bn,
-                         int fail, long *equal, long *leaks)
+                         cor_stats_ctype type, int fail, long *equal,
+                         long *leaks)
 {
 	for (int ti = 0; ti < a->ntable; ti++) {
 		const cor_stats_table *t = &a->tables[ti];
@@ -389,11 +391,11 @@ static void compare_pair(const cor_stats_result *a, const char *an,
 				const cor_stats_cell *y;
 				int wx, wy;
 
-				if (t->cols[j].type != COR_COL_COUNT ||
-				    x->n < 1)
+				if (t->cols[j].type != type ||
+				    (type == COR_COL_COUNT && x->n < 1))
 					continue;
 				y = twin(b, t, i, j);
-				if (y == NULL || y->n != x->n)
+				if (y == NULL || y->n != x->n || y->d != x->d)
 					continue;
 				(*equal)++;
 				wx = x->status == COR_CELL_SUPPRESSED;
@@ -543,9 +545,11 @@ static void test_county_family(void **state)
 			continue;
 		pairs++;
 		assert_true(g->adj[a * g->n + b] && g->adj[b * g->n + a]);
-		compare_pair(fam[a], g->pcode[a], fam[b], g->pcode[b], 1,
+		compare_pair(fam[a], g->pcode[a], fam[b], g->pcode[b],
+		             COR_COL_COUNT, 1,
 		             &pequal, &pleaks);
-		compare_pair(old[a], g->pcode[a], old[b], g->pcode[b], 0,
+		compare_pair(old[a], g->pcode[a], old[b], g->pcode[b],
+		             COR_COL_COUNT, 0,
 		             &oequal, &oleaks);
 	}
 	PQclear(res);
@@ -631,34 +635,10 @@ static void test_kinds_match_brief(void **state)
 			assert_int_equal(cor_stats_run(conn, &rq, &r, &e), 0);
 			snprintf(who, sizeof(who), "%s %s", cor_stats_kind_name(
 			         kinds[k]), counties[c] ? counties[c] : "all");
-			compare_pair(r, who, br, "the brief", 1, &equal,
-			             &leaks);
-			for (int ti = 0; ti < r->ntable; ti++) {
-				const cor_stats_table *t = &r->tables[ti];
-
-				for (int i = 0; i < t->nrow; i++)
-					for (int j = 0; j < t->ncol; j++) {
-						const cor_stats_cell *x =
-							&t->rows[i].cells[j];
-						const cor_stats_cell *y;
-
-						if (t->cols[j].type != COR_COL_SHARE)
-							continue;
-						y = twin(br, t, i, j);
-						if (y == NULL || y->n != x->n ||
-						    y->d != x->d)
-							continue;
-						shares++;
-						if (is_wh(x) != is_wh(y))
-							fail_msg("%s %s row %d: share "
-							         "%s here, %s in the "
-							         "brief", who, t->name,
-							         i, is_wh(x) ?
-							         "withheld" : "printed",
-							         is_wh(y) ? "withheld" :
-							         "printed");
-					}
-			}
+			compare_pair(r, who, br, "the brief", COR_COL_COUNT, 1,
+			             &equal, &leaks);
+			compare_pair(r, who, br, "the brief", COR_COL_SHARE, 1,
+			             &shares, &leaks);
 			cor_stats_result_free(r);
 		}
 		cor_stats_result_free(br);
