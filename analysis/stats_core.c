@@ -1091,22 +1091,20 @@ static void bcands(cor_stats_result *r, int ci, cor_stats_ref *cand,
 	}
 }
 
-/* Opens disclosed small count no (pinned: lo == hi): tries, smallest
- * first and kept headline counts last, the published counts of the
- * constraints that narrowed it and of the constraints that narrowed the
- * pinned withheld cells of those (a row of small cells pinned by its
- * margin, the margin by the margins' total); keeps the first one whose
- * withholding leaves the cell unpinned. 1 when a cell was withheld; 0
- * when none helps (a pinning no suppression undoes, e.g. k-1 cells "<k"
- * under a total "<k"). */
-static int bunpin(cor_stats_result *r, int k, bounds *b, int no)
+/* The candidates that may open disclosed small count no (pinned: lo ==
+ * hi): the published counts of the constraints that narrowed it and of
+ * the constraints that narrowed the pinned withheld cells of those (a row
+ * of small cells pinned by its margin, the margin by the margins' total),
+ * smallest first and kept headline counts (fixed 2) last. Returns the
+ * number put in cand (at most cap). */
+static int bcand_list(cor_stats_result *r, bounds *b, int no,
+                      cor_stats_ref *cand, int cap)
 {
-	cor_stats_ref cand[64];
 	int ncand = 0, why[2] = { b->why_lo[no], b->why_hi[no] };
 
 	for (int w = 0; w < 2; w++)
 		if (why[w] >= 0)
-			bcands(r, why[w], cand, &ncand, 64);
+			bcands(r, why[w], cand, &ncand, cap);
 	for (int w = 0; w < 2; w++) {
 		const cor_stats_constraint *cn;
 
@@ -1121,12 +1119,11 @@ static int bunpin(cor_stats_result *r, int k, bounds *b, int no)
 			    b->lo[c] != b->hi[c])
 				continue;
 			if (b->why_lo[c] >= 0)
-				bcands(r, b->why_lo[c], cand, &ncand, 64);
+				bcands(r, b->why_lo[c], cand, &ncand, cap);
 			if (b->why_hi[c] >= 0)
-				bcands(r, b->why_hi[c], cand, &ncand, 64);
+				bcands(r, b->why_hi[c], cand, &ncand, cap);
 		}
 	}
-	/* smallest first, kept headline counts (fixed 2) last */
 	for (int a = 1; a < ncand; a++)
 		for (int z = a; z > 0; z--) {
 			const cor_stats_cell *x = cell_ref(r, cand[z - 1]);
@@ -1141,6 +1138,34 @@ static int bunpin(cor_stats_result *r, int k, bounds *b, int no)
 				cand[z] = t;
 			}
 		}
+	return ncand;
+}
+
+static void publish_again(cor_stats_cell *x)
+{
+	x->status = COR_CELL_OK;
+	x->primary = 0;
+}
+
+#define BUNPIN_DEPTH 8   /* cells one deep search may withhold */
+
+/* Opens disclosed small count no (pinned: lo == hi). First one cell:
+ * each candidate (bcand_list) alone, keeping the first whose withholding
+ * leaves no unpinned. When none does (no is pinned by two constraints at
+ * once, e.g. a leg "<5" by its from-node's and its to-node's totals, or
+ * by a total that is itself pinned elsewhere), a deeper search: withhold
+ * the first candidate, propagate, take the candidates of whatever now
+ * pins no, and so on, at most BUNPIN_DEPTH cells; once no is open, each
+ * of those cells is published again, last first, when no stays open
+ * without it. 1 when cells were withheld; 0 when nothing opens no (then
+ * nothing is left withheld: a pinning no suppression undoes, e.g. k-1
+ * cells "<k" under a total "<k", or a total another output of the
+ * family already printed). */
+static int bunpin(cor_stats_result *r, int k, bounds *b, int no)
+{
+	cor_stats_ref cand[64], deep[BUNPIN_DEPTH];
+	int ncand = bcand_list(r, b, no, cand, 64), nd = 0;
+
 	for (int q = 0; q < ncand && q < 16; q++) {
 		cor_stats_cell *x = cell_ref(r, cand[q]);
 
@@ -1148,11 +1173,34 @@ static int bunpin(cor_stats_result *r, int k, bounds *b, int no)
 		bprop(r, k, b);
 		if (b->lo[no] < b->hi[no])
 			return 1;
-		x->status = COR_CELL_OK;        /* no help: published again */
-		x->primary = 0;
+		publish_again(x);
 	}
 	bprop(r, k, b);
-	return 0;
+	while (nd < BUNPIN_DEPTH && b->lo[no] == b->hi[no]) {
+		ncand = bcand_list(r, b, no, cand, 64);
+		if (ncand == 0)
+			break;
+		deep[nd++] = cand[0];
+		withhold(cell_ref(r, cand[0]), 0);
+		bprop(r, k, b);
+	}
+	if (b->lo[no] == b->hi[no]) {
+		while (nd > 0)
+			publish_again(cell_ref(r, deep[--nd]));
+		bprop(r, k, b);
+		return 0;
+	}
+	for (int i = nd - 2; i >= 0; i--) {
+		cor_stats_cell *x = cell_ref(r, deep[i]);
+
+		publish_again(x);
+		bprop(r, k, b);
+		if (b->lo[no] == b->hi[no]) {
+			withhold(x, 0);
+			bprop(r, k, b);
+		}
+	}
+	return 1;
 }
 
 /* One round of the bounds audit (interval propagation over the
