@@ -969,9 +969,11 @@ out:
 
 /* What a reader knows of a cell of a constraint: a published count
  * exactly; a withheld primary one (printed "<k") lies in 1..k-1; a
- * withheld complement ("x") is 0 or at least k, taken as at least k when
- * it is not 0 (a reader who guesses "not 0" is right almost always; the
- * fifth user trial did). BIG: no upper bound. */
+ * withheld complement ("x") is taken as at least k when it is (a reader
+ * who guesses "large" is right almost always; the fifth user trial did),
+ * else as at least 1 when it is not 0 (a listed count; complements are
+ * never 0; a small total printed "x" by bunpin_demote). BIG: no upper
+ * bound. */
 #define BIG (LLONG_MAX / 4)
 
 static void known_range(const cor_stats_cell *c, int k, long long *lo,
@@ -983,7 +985,8 @@ static void known_range(const cor_stats_cell *c, int k, long long *lo,
 		*lo = 1;
 		*hi = k - 1;
 	} else {
-		*lo = c->n >= k ? k : 0;
+		/* a listed count is at least 1 (complements are never 0) */
+		*lo = c->n >= k ? k : c->n >= 1 ? 1 : 0;
 		*hi = BIG;
 	}
 }
@@ -1149,6 +1152,37 @@ static void publish_again(cor_stats_cell *x)
 
 #define BUNPIN_DEPTH 8   /* cells one deep search may withhold */
 
+/* Last resort for a pinned small count no: a total "<k" over listed
+ * cells "<k" says too much (k-1 cells of at least 1 under a total of at
+ * most k-1: each is 1). The withheld small totals of the constraints that
+ * pin no are printed "x" instead (primary 0: no upper bound), one at a
+ * time, and the first that leaves no open is kept. Not a total withheld
+ * because a linked result withholds it (its marker is that result's).
+ * 1 when a marker changed. */
+static int bunpin_demote(cor_stats_result *r, int k, bounds *b, int no)
+{
+	int why[2] = { b->why_lo[no], b->why_hi[no] };
+
+	for (int w = 0; w < 2; w++) {
+		cor_stats_cell *t;
+		int tno;
+
+		if (why[w] < 0)
+			continue;
+		t = cell_ref(r, r->cons[why[w]].total);
+		tno = bcell(r, b, r->cons[why[w]].total);
+		if (tno == no || !is_sup(t) || !t->primary || t->linked_wh)
+			continue;
+		t->primary = 0;
+		bprop(r, k, b);
+		if (b->lo[no] < b->hi[no])
+			return 1;
+		t->primary = 1;
+		bprop(r, k, b);
+	}
+	return 0;
+}
+
 /* Opens disclosed small count no (pinned: lo == hi). First one cell:
  * each candidate (bcand_list) alone, keeping the first whose withholding
  * leaves no unpinned. When none does (no is pinned by two constraints at
@@ -1188,7 +1222,7 @@ static int bunpin(cor_stats_result *r, int k, bounds *b, int no)
 		while (nd > 0)
 			publish_again(cell_ref(r, deep[--nd]));
 		bprop(r, k, b);
-		return 0;
+		return bunpin_demote(r, k, b, no);
 	}
 	for (int i = nd - 2; i >= 0; i--) {
 		cor_stats_cell *x = cell_ref(r, deep[i]);
@@ -1245,7 +1279,7 @@ static int bounds_round(cor_stats_result *r, int k, int *added, int *stuck)
 				int no = b.off[ti] + i * t->ncol + j;
 
 				if (t->cols[j].type != COR_COL_COUNT ||
-				    !is_sup(c) || !c->primary ||
+				    !is_sup(c) || c->n < 1 || c->n >= k ||
 				    b.lo[no] < b.hi[no])
 					continue;
 				if (bunpin(r, k, &b, no))
@@ -1469,9 +1503,12 @@ static void link_row(cor_stats_table *t, int i, const cor_stats_table *u,
 		}
 		if (lc->n != c->n)
 			continue;
-		if (lc->status == COR_CELL_SUPPRESSED)
-			withhold(c, c->n >= 1 && c->n < lk);
-		else if (lc->status == COR_CELL_OK)
+		if (lc->status == COR_CELL_SUPPRESSED) {
+			/* the same marker: a small count printed "x" there
+			 * (bunpin_demote) is "x" here too */
+			withhold(c, c->n >= 1 && c->n < lk && lc->primary);
+			c->linked_wh = 1;
+		} else if (lc->status == COR_CELL_OK)
 			c->fixed = 1;
 	}
 }

@@ -246,6 +246,9 @@ typedef struct cor_stats_cell {
 	 * total, minors, women and girls): withheld as a complement only
 	 * when no other cell can protect (the audit's last resort) */
 	int fixed;
+	/* 1: withheld because the linked result withholds the same count
+	 * (its marker, "<k" or "x", is the linked one's) */
+	int linked_wh;
 } cor_stats_cell;
 
 /* A column. key is the JSON/CSV key stem (see docs/json-contract.md):

@@ -267,11 +267,12 @@ static void headline_consistent(const cor_stats_result *r, const char *who,
 }
 
 /* A reader's bounds (fifth user trial): a printed count is known, "<k" is
- * 1..k-1, "x" is 0 or at least k (taken as at least k when it is not 0);
- * narrowed over the output's declared constraints (total = sum of
- * members) until nothing moves. Returns the withheld small counts whose
- * range is one value (disclosed), written here apart from the library's
- * audit. */
+ * 1..k-1, "x" is at least k when its count is (taken so), else at least
+ * 1 when it is not 0 (a listed count; a small total printed "x" by the
+ * audit's last resort); narrowed over the output's declared constraints
+ * (total = sum of members) until nothing moves. Returns the withheld
+ * small counts (1..k-1, whatever their marker) whose range is one value
+ * (disclosed), written here apart from the library's audit. */
 static long pinned_small(const cor_stats_result *r)
 {
 	const long long big = LLONG_MAX / 4;
@@ -297,7 +298,7 @@ static long pinned_small(const cor_stats_result *r)
 				int x = off[ti] + i * r->tables[ti].ncol + j;
 
 				lo[x] = !is_wh(c) ? c->n : c->primary ? 1 :
-				        c->n >= r->k ? r->k : 0;
+				        c->n >= r->k ? r->k : c->n >= 1 ? 1 : 0;
 				hi[x] = !is_wh(c) ? c->n : c->primary ?
 				        r->k - 1 : big;
 			}
@@ -348,7 +349,8 @@ static long pinned_small(const cor_stats_result *r)
 					&r->tables[ti].rows[i].cells[j];
 				int x = off[ti] + i * r->tables[ti].ncol + j;
 
-				pinned += is_wh(c) && c->primary &&
+				pinned += is_wh(c) && c->n >= 1 &&
+				          c->n < r->k &&
 				          r->tables[ti].cols[j].type ==
 				          COR_COL_COUNT && lo[x] >= hi[x];
 			}

@@ -860,7 +860,8 @@ static cor_stats_result *row_of_counts(const long long *v, int n)
 /* The bounds audit (fifth user trial): "<5" is 1..4, so a printed total
  * 5 over five withheld cells gives each as 1, and a total 16 over four
  * gives each as 4, although no equality determines them. The total is
- * withheld then; a total 6 over five (each 1 or 2) is printed. */
+ * withheld then; a total 6 over five (each 1 or 2) is printed; a total 4
+ * over four cells of 1 is printed "x", not "<5". */
 static void test_suppression_bounds(void **state)
 {
 	static const long long ones[] = { 1, 1, 1, 1, 1 };
@@ -883,6 +884,20 @@ static void test_suppression_bounds(void **state)
 	assert_int_equal(cor_stats_suppress(r, 5, &e), 0);
 	assert_false(withheld(r, 5));           /* each cell 1 or 2 */
 	assert_int_equal(r->suppressed, 5);
+	cor_stats_result_free(r);
+	/* four cells of 1 under a total 4: "<5" over four "<5" gives each
+	 * as 1 and nothing more can be withheld; the total is printed "x"
+	 * (no upper bound: each cell 1 to 4 again), the cells stay "<5",
+	 * and no warning is needed */
+	r = row_of_counts(ones, 4);
+	assert_int_equal(cor_stats_suppress(r, 5, &e), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_true(withheld(r, i));
+		assert_int_equal(r->tables[0].rows[i].cells[1].primary, 1);
+	}
+	assert_true(withheld(r, 4));
+	assert_int_equal(r->tables[0].rows[4].cells[1].primary, 0);
+	assert_int_equal(r->nwarn, 0);
 	cor_stats_result_free(r);
 }
 
