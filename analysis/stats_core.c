@@ -1157,8 +1157,9 @@ static void publish_again(cor_stats_cell *x)
  * most k-1: each is 1). The withheld small totals of the constraints that
  * pin no are printed "x" instead (primary 0: no upper bound), one at a
  * time, and the first that leaves no open is kept. Not a total withheld
- * because a linked result withholds it (its marker is that result's).
- * 1 when a marker changed. */
+ * because a linked result withholds it (its marker is that result's),
+ * nor one a linked result prints (its value is known). 1 when a marker
+ * changed. */
 static int bunpin_demote(cor_stats_result *r, int k, bounds *b, int no)
 {
 	int why[2] = { b->why_lo[no], b->why_hi[no] };
@@ -1171,7 +1172,8 @@ static int bunpin_demote(cor_stats_result *r, int k, bounds *b, int no)
 			continue;
 		t = cell_ref(r, r->cons[why[w]].total);
 		tno = bcell(r, b, r->cons[why[w]].total);
-		if (tno == no || !is_sup(t) || !t->primary || t->linked_wh)
+		if (tno == no || !is_sup(t) || !t->primary || t->linked_wh ||
+		    t->fixed == 1)
 			continue;
 		t->primary = 0;
 		bprop(r, k, b);
